@@ -1,0 +1,53 @@
+// actions/create-memcached-instance.ts — CreateMemcachedInstance: checks the VDC, pipe and region, then enqueues one create task per instance.
+import { Type } from '@sinclair/typebox';
+import { defineAction } from './types.js';
+import { ConfSize, Id, OptionalText } from './schemas.js';
+import { Errors } from '../errors.js';
+
+const REQUIRED = ['ConfSize', 'VdcId', 'PipeId', 'RegionId'] as const;
+
+export const createMemcachedInstance = defineAction({
+  name: 'CreateMemcachedInstance',
+  schema: Type.Object({
+    ConfSize,
+    VdcId: Id('VDC id'),
+    PipeId: Id('pipe id'),
+    RegionId: Id('region id'),
+    InstanceName: OptionalText(128),
+    Amount: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.String({ pattern: '^\\s*(10|[1-9])\\s*$' })], {
+        why: 'must be an integer from 1 to 10',
+      }),
+    ),
+  }),
+  precheck(input) {
+    const missing = REQUIRED.filter((f) => input[f] === undefined || input[f] === '');
+    if (missing.length > 0) throw Errors.createMissing(missing);
+  },
+  handle(ctx, input) {
+    const fx = ctx.fixtures.current;
+    if (!fx.regions.has(input.RegionId)) throw Errors.invalidParameter('RegionId', `is not a known region: "${input.RegionId}"`);
+    const vdc = fx.vdcs.get(input.VdcId);
+    if (!vdc) throw Errors.vdcMismatch(`VdcId ${input.VdcId} does not exist`);
+    if (vdc.RegionId !== input.RegionId) throw Errors.vdcMismatch(`VDC ${vdc.VdcId} is in ${vdc.RegionId}, not ${input.RegionId}`);
+    if (!vdc.Pipes.some((p) => p.PipeId === input.PipeId)) throw Errors.vdcMismatch(`PipeId ${input.PipeId} is not a network of VDC ${vdc.VdcId}`);
+
+    const amount = input.Amount === undefined ? 1 : Number(input.Amount);
+    const name = input.InstanceName?.trim() || ctx.ids.defaultName();
+    const { store, clock } = ctx;
+    const out = store.tx(() => {
+      const now = clock.now();
+      const InstanceIds: string[] = [];
+      const TaskIds: number[] = [];
+      for (let i = 0; i < amount; i++) {
+        const id = ctx.ids.instance();
+        store.instances.insert({ id, name, confSize: input.ConfSize, vdcId: vdc.VdcId, pipeId: input.PipeId, regionId: input.RegionId, now });
+        InstanceIds.push(id);
+        TaskIds.push(store.tasks.insert(id, 'create', {}, now));
+      }
+      return { InstanceIds, TaskIds };
+    });
+    ctx.wakeScheduler();
+    return { message: '任务下发成功!', data: out };
+  },
+});

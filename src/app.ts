@@ -1,0 +1,100 @@
+// app.ts — builds the emulator in an explicit order (store → fixtures → backend → recovery → scheduler → HTTP); never listens.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createStore } from './store/index.js';
+import { loadFixtures } from './fixtures.js';
+import { createNoneBackend } from './backends/none.js';
+import { createBackend } from './backends/select.js';
+import type { MemcachedBackend } from './backends/types.js';
+import { randomIds, systemClock, type Clock, type Ctx, type Ids } from './context.js';
+import { Scheduler } from './tasks/scheduler.js';
+import { recoverBackends } from './tasks/recovery.js';
+import { registerBodyParser } from './http/body.js';
+import { registerApi } from './http/api.js';
+import { registerErrorHandling } from './http/errors.js';
+import { registerControlPlane } from './http/control-plane.js';
+
+export interface AppOverrides {
+  clock?: Clock;
+  ids?: Ids;
+  backend?: MemcachedBackend;
+}
+
+export interface App {
+  app: FastifyInstance;
+  ctx: Ctx;
+  scheduler: Scheduler;
+}
+
+export async function buildApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<App> {
+  const fixtures = loadFixtures(config.fixturesDir, { id: config.accessKeyId, secret: config.accessKeySecret });
+  const store = createStore(config.data);
+  let backend: MemcachedBackend;
+  let backendReason: string;
+  try {
+    if (overrides.backend) {
+      backend = overrides.backend;
+      backendReason = 'given by the embedder';
+    } else {
+      ({ backend, reason: backendReason } = await createBackend(
+        config.backend,
+        { emulatorId: store.emulatorId, memcachedBin: config.memcachedBin, memcachedImage: config.memcachedImage, dockerHost: config.dockerHost, log },
+        createNoneBackend,
+      ));
+    }
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  log.info({ backend: backend.kind, reason: backendReason }, 'backend chosen');
+
+  let scheduler: Scheduler | undefined;
+  const ctx: Ctx = {
+    config,
+    log,
+    clock: overrides.clock ?? systemClock,
+    ids: overrides.ids ?? randomIds,
+    store,
+    backend,
+    backendReason,
+    fixtures: { current: fixtures },
+    authViolations: [],
+    wakeScheduler: () => scheduler?.wake(),
+  };
+  const deps = { store, backend, clock: ctx.clock, log, fixtures: ctx.fixtures };
+  await recoverBackends(deps);
+  store.nonces.prune(ctx.clock.now());
+  scheduler = new Scheduler(deps, { taskDelayMs: config.taskDelayMs, watchdogMs: config.watchdogMs });
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    return503OnClosing: false,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, path: req.url.split('?')[0], action: req.apiQuery?.Action, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  registerBodyParser(app);
+  registerErrorHandling(app, config.bodyLimitBytes);
+  registerApi(app, ctx);
+  registerControlPlane(app, ctx, scheduler);
+
+  const pruner = setInterval(() => store.nonces.prune(ctx.clock.now()), 60_000).unref();
+  app.addHook('onReady', async () => scheduler!.start());
+  app.addHook('preClose', async () => {
+    clearInterval(pruner);
+    await scheduler!.stop();
+  });
+  app.addHook('onClose', async () => {
+    await backend.shutdown();
+    store.close();
+  });
+  return { app, ctx, scheduler };
+}

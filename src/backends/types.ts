@@ -1,0 +1,66 @@
+// backends/types.ts — the seam between the task runners and whatever runs memcached; no SQL, no HTTP.
+
+export type BackendKind = 'none' | 'process' | 'docker';
+
+/** Where an instance's memcached listens, plus what the backend needs to find it again after a restart. */
+export interface Endpoint {
+  address: string;
+  port: number;
+  /** Backend-specific handle: a pid for `process`, a container id for `docker`, absent for `none`. */
+  ref?: string;
+}
+
+export interface InstanceSpec {
+  instanceId: string;
+  memoryMb: number;
+  maxConnections: number;
+  /** The pipe's address segment (CIDR), used by `none` to make up a plausible private address. */
+  segment: string;
+}
+
+export interface KnownInstance {
+  instanceId: string;
+  spec: InstanceSpec;
+  endpoint?: Endpoint;
+}
+
+export interface ReconcileResult {
+  /** Instances whose memcached was found alive and adopted, with their (possibly refreshed) endpoint. */
+  adopted: Array<{ instanceId: string; endpoint: Endpoint }>;
+  /** Instances that had an endpoint but nothing answers there any more. */
+  missing: string[];
+  /** Processes or containers of this emulator that belong to no known instance and were removed. */
+  strays: number;
+}
+
+/**
+ * Every method may take seconds (a container start); none may hang forever: each has its own deadline
+ * and rejects with an Error whose message says why, which ends up in the task and the instance.
+ */
+export interface MemcachedBackend {
+  readonly kind: BackendKind;
+  /** Start memcached for an instance; resolves only once it answers. */
+  provision(spec: InstanceSpec): Promise<Endpoint>;
+  /** Change the memory limit at run time, keeping the data (memcached's `cache_memlimit`). */
+  resize(endpoint: Endpoint, memoryMb: number): Promise<void>;
+  /** `flush_all`; resolves once the flush is confirmed. */
+  flush(endpoint: Endpoint): Promise<void>;
+  /** Stop and remove; frees the address. Succeeds if it is already gone. */
+  destroy(instanceId: string, endpoint: Endpoint | undefined): Promise<void>;
+  /** Does memcached answer at this endpoint right now? Never rejects. */
+  isUp(endpoint: Endpoint): Promise<boolean>;
+  /** At start-up, before the API serves: adopt what is alive, report what is missing, remove strays. */
+  reconcile(known: KnownInstance[]): Promise<ReconcileResult>;
+  /** Graceful stop: stop every memcached this backend started or adopted. */
+  shutdown(): Promise<void>;
+}
+
+export interface BackendOptions {
+  /** Stable id of this emulator's state (kept in SQLite), used to label processes and containers. */
+  emulatorId: string;
+  memcachedBin: string;
+  memcachedImage: string;
+  /** DOCKER_HOST as given, or undefined for the local socket. */
+  dockerHost?: string;
+  log: import('pino').Logger;
+}

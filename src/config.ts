@@ -1,0 +1,136 @@
+// config.ts — the only reader of process.env and argv: flags beat variables, variables beat defaults.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type BackendChoice = 'none' | 'process' | 'docker' | 'auto';
+export type AuthMode = 'enforce' | 'report' | 'off';
+
+export interface Config {
+  host: string;
+  port: number;
+  data: string;
+  backend: BackendChoice;
+  taskDelayMs: number;
+  auth: AuthMode;
+  fixturesDir: string;
+  logLevel: string;
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  memcachedBin: string;
+  memcachedImage: string;
+  dockerHost?: string;
+  watchdogMs: number;
+  timestampWindowSec: number;
+  nonceCheck: boolean;
+  bodyLimitBytes: number;
+}
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const VERSION = '0.1.0';
+
+interface Option {
+  flag: string;
+  env: string;
+  def: string;
+  help: string;
+  parse: (v: string) => unknown;
+  key: keyof Config;
+}
+
+const oneOf = (name: string, allowed: string[]) => (v: string) => {
+  if (!allowed.includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v;
+};
+const int = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < min || n > max) throw new ConfigError(`${name} must be an integer ${min}..${max}, got "${v}"`);
+  return n;
+};
+const onOff = (name: string) => (v: string) => oneOf(name, ['on', 'off'])(v) === 'on';
+const str = (v: string) => v;
+
+export const OPTIONS: Option[] = [
+  { flag: 'host', env: 'CDS_EMU_HOST', def: '127.0.0.1', help: 'address the API listens on (loopback unless asked)', parse: str, key: 'host' },
+  { flag: 'port', env: 'CDS_EMU_PORT', def: '11210', help: 'API port; 0 picks a free one', parse: int('--port', 0, 65535), key: 'port' },
+  { flag: 'data', env: 'CDS_EMU_DATA', def: './.cds-emulator/state.db', help: 'SQLite file; :memory: keeps nothing', parse: str, key: 'data' },
+  { flag: 'backend', env: 'CDS_EMU_BACKEND', def: 'auto', help: 'none | process | docker | auto (process if memcached is found, else docker if an engine answers, else none)', parse: oneOf('--backend', ['none', 'process', 'docker', 'auto']), key: 'backend' },
+  { flag: 'task-delay-ms', env: 'CDS_EMU_TASK_DELAY_MS', def: '1500', help: 'how long a task stays DOING before its work is applied; 0 = as soon as possible', parse: int('--task-delay-ms', 0, 86_400_000), key: 'taskDelayMs' },
+  { flag: 'auth', env: 'CDS_EMU_AUTH', def: 'enforce', help: 'enforce | report (accept, but record the violation) | off', parse: oneOf('--auth', ['enforce', 'report', 'off']), key: 'auth' },
+  { flag: 'fixtures', env: 'CDS_EMU_FIXTURES', def: '', help: 'folder with regions.json, vdcs.json, credentials.json (default: the built-in fixtures/)', parse: str, key: 'fixturesDir' },
+  { flag: 'log-level', env: 'CDS_EMU_LOG_LEVEL', def: 'info', help: 'pino level (fatal, error, warn, info, debug, trace, silent); pretty on a terminal, JSON otherwise', parse: oneOf('--log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), key: 'logLevel' },
+  { flag: 'watchdog-ms', env: 'CDS_EMU_WATCHDOG_MS', def: '1000', help: 'how often running instances are checked; a dead memcached turns its instance to error; 0 = never', parse: int('--watchdog-ms', 0, 3_600_000), key: 'watchdogMs' },
+  { flag: 'timestamp-window-sec', env: 'CDS_EMU_TIMESTAMP_WINDOW_SEC', def: '900', help: 'accepted clock skew of a request Timestamp, and how long a SignatureNonce is remembered', parse: int('--timestamp-window-sec', 1, 31_536_000), key: 'timestampWindowSec' },
+  { flag: 'nonce-check', env: 'CDS_EMU_NONCE_CHECK', def: 'on', help: 'on | off: reject a SignatureNonce used before (per AccessKeyId, within the window)', parse: onOff('--nonce-check'), key: 'nonceCheck' },
+];
+
+const ENV_ONLY = [
+  ['CDS_EMU_ACCESS_KEY_ID', 'replace the well-known AccessKeyId'],
+  ['CDS_EMU_ACCESS_KEY_SECRET', 'replace the well-known AccessKeySecret'],
+  ['CDS_EMU_MEMCACHED_BIN', 'process backend binary (default: memcached on PATH)'],
+  ['CDS_EMU_MEMCACHED_IMAGE', 'docker backend image (default: memcached:1.6-alpine)'],
+  ['DOCKER_HOST', 'docker engine to use (default: the local socket)'],
+];
+
+export class ConfigError extends Error {}
+
+export function helpText(): string {
+  const lines = ['Usage: cds-memcached-emulator [options]', '', 'Local emulator of the CapitalOnline Memcached OpenAPI.', '', 'Options (each has an environment variable; a flag beats the variable):'];
+  for (const o of OPTIONS) lines.push(`  --${o.flag.padEnd(22)} ${o.env.padEnd(30)} default ${o.def || '(built-in)'}\n      ${o.help}`);
+  lines.push('  --help                   print this and exit', '  --version                print the version and exit', '', 'Environment only:');
+  for (const [k, v] of ENV_ONLY) lines.push(`  ${k.padEnd(28)} ${v}`);
+  lines.push('', 'Default credentials: AccessKeyId emulator-access-key-id, AccessKeySecret emulator-access-key-secret');
+  return lines.join('\n');
+}
+
+export type ParsedArgs = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config };
+
+export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ParsedArgs {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
+  });
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const cfg: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    const raw = ((values as Record<string, unknown>)[o.flag] as string | undefined) ?? env[o.env] ?? o.def;
+    cfg[o.key] = o.parse(raw);
+  }
+  return { kind: 'run', config: buildConfig(cfg as Partial<Config>, env) };
+}
+
+/** Defaults for everything, for tests and embedders; `overrides` win. */
+export function buildConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const defaults: Config = {
+    host: '127.0.0.1',
+    port: 11210,
+    data: './.cds-emulator/state.db',
+    backend: 'auto',
+    taskDelayMs: 1500,
+    auth: 'enforce',
+    fixturesDir: '',
+    logLevel: 'info',
+    accessKeyId: env.CDS_EMU_ACCESS_KEY_ID || undefined,
+    accessKeySecret: env.CDS_EMU_ACCESS_KEY_SECRET || undefined,
+    memcachedBin: env.CDS_EMU_MEMCACHED_BIN || 'memcached',
+    memcachedImage: env.CDS_EMU_MEMCACHED_IMAGE || 'memcached:1.6-alpine',
+    dockerHost: env.DOCKER_HOST || undefined,
+    watchdogMs: 1000,
+    timestampWindowSec: 900,
+    nonceCheck: true,
+    bodyLimitBytes: 1024 * 1024,
+  };
+  const merged = { ...defaults, ...stripUndefined(overrides) };
+  if (!merged.fixturesDir) merged.fixturesDir = path.join(PROJECT_ROOT, 'fixtures');
+  return Object.freeze(merged);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

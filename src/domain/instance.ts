@@ -1,0 +1,55 @@
+// domain/instance.ts — pure rules of an instance: statuses, which action each status allows, sizes, display.
+
+export const STATUSES = ['creating', 'running', 'updating', 'deleting', 'error'] as const;
+export type InstanceStatus = (typeof STATUSES)[number];
+
+export type TaskKind = 'create' | 'delete' | 'clear' | 'update';
+export type TaskStatus = 'NEW' | 'DOING' | 'FINISH' | 'ERROR';
+
+/** Which statuses each task-starting action may be called from, and the status it moves the instance to. */
+export const TRANSITIONS: Record<Exclude<TaskKind, 'create'>, { from: InstanceStatus[]; to: InstanceStatus | null }> = {
+  delete: { from: ['running', 'error'], to: 'deleting' },
+  clear: { from: ['running'], to: null },
+  update: { from: ['running'], to: 'updating' },
+};
+
+export const CONF_SIZES = ['1G', '2G', '3G', '4G', '5G', '6G', '7G', '8G', '9G', '10G'] as const;
+
+export function confSizeToMb(conf: string): number {
+  return Number.parseInt(conf, 10) * 1024;
+}
+
+/** Display constants of the vendor's single-node product. */
+export const PRODUCT = {
+  billMethod: '0',
+  confName: 'Memcached单机版',
+  version: 'Memcached1.6',
+  port: '11211',
+  maxConnections: 10000,
+} as const;
+
+/** Goods ids per size: the vendor's example shows 17129 for 2G; the rest follow on. */
+export function goodsIdFor(conf: string): string {
+  return String(17127 + Number.parseInt(conf, 10));
+}
+
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+
+/** `YYYY-MM-DD HH:mm:ss` in Asia/Shanghai (UTC+8 all year, no DST). */
+export function formatShanghai(ms: number): string {
+  return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** `0个月1天1小时1分47秒`: whole months of 30 days, then days, hours, minutes, seconds. */
+export function runningTime(sinceMs: number, nowMs: number): string {
+  let s = Math.max(0, Math.floor((nowMs - sinceMs) / 1000));
+  const months = Math.floor(s / (30 * 86400));
+  s -= months * 30 * 86400;
+  const days = Math.floor(s / 86400);
+  s -= days * 86400;
+  const hours = Math.floor(s / 3600);
+  s -= hours * 3600;
+  const minutes = Math.floor(s / 60);
+  s -= minutes * 60;
+  return `${months}个月${days}天${hours}小时${minutes}分${s}秒`;
+}

@@ -1,0 +1,34 @@
+// errors.ts — the one API error class and the catalog of every failure the wire can show; no HTTP here.
+
+export class ApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const CREATE_MISSING_TEXT = '参数缺失,conf_size,site_id ,app_id, pipe_id为必传参数';
+export const SIGNATURE_MISMATCH_TEXT = '请求的签名经过计算跟你提供的签名不匹配，请检查你的通行密钥和签名方法';
+
+export const Errors = {
+  invalidParameter: (field: string, why: string) => new ApiError(400, '20001', `参数错误: ${field} ${why}`),
+  createMissing: (fields: string[]) => new ApiError(400, '20001', `${CREATE_MISSING_TEXT} (missing: ${fields.join(', ')})`),
+  vdcMismatch: (detail: string) => new ApiError(400, '20001', `请确认VDC信息: ${detail}`),
+  paramParse: (why: string) => new ApiError(400, 'ParamParseError', `请求体不是合法的JSON对象 (request body is not a valid JSON object): ${why}`),
+  unsupportedAction: (action: string) => new ApiError(400, 'UnsupportedAction', `Unsupported action. (${action})`),
+  missingParameter: (name: string) => new ApiError(400, 'MissingParameter', `缺少公共参数 ${name} (the common parameter ${name} is required)`),
+  invalidAccessKeyId: () => new ApiError(401, 'InvalidAccessKeyId', 'AccessKeyId 不存在 (the AccessKeyId is not known)'),
+  signatureMismatch: () => new ApiError(401, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH_TEXT),
+  invalidCommonParameter: (name: string, why: string) => new ApiError(400, 'InvalidParameter', `公共参数 ${name} 无效: ${why}`),
+  requestExpired: (why: string) => new ApiError(401, 'RequestExpired', `请求已过期 (${why})`),
+  nonceUsed: (nonce: string) => new ApiError(401, 'SignatureNonceUsed', `SignatureNonce 已被使用 (the nonce "${nonce}" was used before)`),
+  resourceNotFound: (id: string) => new ApiError(404, 'ResourceNotFound', `资源不存在: ${id}`),
+  resourceInUse: (id: string, status: string) => new ApiError(409, 'ResourceInUse', `资源正在被其他任务占用，操作冲突: ${id} is ${status}`),
+  notFound: (path: string) => new ApiError(404, 'NotFound', `no such path: ${path}`),
+  tooLarge: (limit: number) => new ApiError(413, 'RequestEntityTooLarge', `请求体过大 (the body exceeds ${limit} bytes)`),
+  internal: () => new ApiError(500, 'InternalError', '服务内部错误 (internal error)'),
+};

@@ -1,0 +1,57 @@
+// http/api.ts — the signed API in one readable pipeline: query → auth → action → schema → handler → envelope.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Ctx } from '../context.js';
+import { Errors } from '../errors.js';
+import { ACTIONS, type Product } from '../actions/index.js';
+import { dropNulls, validate } from '../actions/schemas.js';
+import { firstValues, parseQuery } from '../signing/index.js';
+import { authorize, COMMON_PARAMS } from './auth.js';
+
+const ROUTES: Array<[string, Product]> = [
+  ['/memcached', 'memcached'],
+  ['/memcached/', 'memcached'],
+  ['/', 'memcached'],
+  ['/ccs', 'ccs'],
+  ['/ccs/', 'ccs'],
+];
+
+const NOT_BUSINESS = new Set<string>(COMMON_PARAMS);
+
+function rawQuery(url: string): string {
+  const i = url.indexOf('?');
+  return i < 0 ? '' : url.slice(i + 1);
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiQuery: Record<string, string>;
+  }
+}
+
+export function registerApi(app: FastifyInstance, ctx: Ctx): void {
+  app.decorateRequest('apiQuery', null as unknown as Record<string, string>);
+  // Before the body is read: a bad signature costs no body parsing, and is reported before a bad body.
+  const onRequest = async (req: FastifyRequest) => {
+    // Real clients send odd Content-Types (" application/json", none); the body is JSON regardless.
+    if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/json';
+    const pairs = parseQuery(rawQuery(req.url));
+    req.apiQuery = firstValues(pairs);
+    authorize(ctx, req, pairs, req.apiQuery);
+  };
+  const handle = (product: Product) => async (req: FastifyRequest) => {
+    const q = req.apiQuery;
+    if (!q.Action) throw Errors.missingParameter('Action');
+    const action = ACTIONS[product].get(q.Action);
+    if (!action) throw Errors.unsupportedAction(q.Action);
+
+    // Business fields may come in the query too (one SDK copies them there); the body wins.
+    const fromQuery = Object.fromEntries(Object.entries(q).filter(([k]) => !NOT_BUSINESS.has(k)));
+    const input = dropNulls({ ...fromQuery, ...((req.body as Record<string, unknown> | undefined) ?? {}) });
+    action.precheck?.(input);
+    const result = action.handle(ctx, validate(action.schema, input));
+    return { Code: 'Success', Data: result.data, Message: result.message, ...result.extra };
+  };
+  for (const [url, product] of ROUTES) {
+    app.route({ method: ['POST', 'GET'], url, onRequest, handler: handle(product) });
+  }
+}

@@ -1,0 +1,43 @@
+// http/control-plane.ts — /_emulator/*: unsigned calls for tests and operators; not part of the vendor API.
+import type { FastifyInstance } from 'fastify';
+import type { Ctx } from '../context.js';
+import type { Scheduler } from '../tasks/scheduler.js';
+import { VERSION } from '../config.js';
+import { loadFixtures } from '../fixtures.js';
+import { endpointOf } from '../tasks/runners.js';
+
+export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: Scheduler): void {
+  app.get('/_emulator/health', async () => ({ status: 'ok', backend: ctx.backend.kind, version: VERSION }));
+
+  app.get('/_emulator/state', async () => ({
+    emulatorId: ctx.store.emulatorId,
+    backend: { kind: ctx.backend.kind, reason: ctx.backendReason },
+    config: { auth: ctx.config.auth, taskDelayMs: ctx.config.taskDelayMs, watchdogMs: ctx.config.watchdogMs },
+    instances: ctx.store.instances.list().map((i) => ({ ...i, endpoint: endpointOf(i) ?? null })),
+    tasks: ctx.store.tasks.all(),
+    authViolations: ctx.authViolations,
+  }));
+
+  app.post('/_emulator/reset', async () =>
+    scheduler.exclusive(async () => {
+      const instances = ctx.store.instances.list();
+      const failures: Array<{ instanceId: string; error: string }> = [];
+      await Promise.all(
+        instances.map((i) =>
+          ctx.backend.destroy(i.id, endpointOf(i)).catch((e: Error) => failures.push({ instanceId: i.id, error: e.message })),
+        ),
+      );
+      const fixtures = loadFixtures(ctx.config.fixturesDir, { id: ctx.config.accessKeyId, secret: ctx.config.accessKeySecret });
+      ctx.store.tx(() => {
+        ctx.store.instances.removeAll();
+        ctx.store.tasks.removeAll();
+        ctx.store.nonces.removeAll();
+      });
+      ctx.fixtures.current = fixtures;
+      ctx.authViolations.length = 0;
+      return { status: 'ok', removedInstances: instances.length, backendFailures: failures };
+    }),
+  );
+
+  app.post('/_emulator/tasks/run', async () => ({ tasks: await scheduler.runAll() }));
+}

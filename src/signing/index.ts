@@ -1,0 +1,86 @@
+// signing/index.ts — SignatureVersion 1.0 as the cloud computes it; pure functions, no Fastify, no I/O.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type QueryPairs = Array<[string, string]>;
+
+/** RFC 3986 unreserved stay literal; every other UTF-8 byte is %XY, uppercase. */
+export function percentEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+/** Every pair but Signature, first value of a repeated name, sorted by name in byte order. */
+export function canonicalQuery(pairs: QueryPairs, plusForSpace = false): string {
+  const seen = new Map<string, string>();
+  for (const [k, v] of pairs) if (k !== 'Signature' && !seen.has(k)) seen.set(k, v);
+  const names = [...seen.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const enc = plusForSpace ? (s: string) => percentEncode(s).replace(/%20/g, '+') : percentEncode;
+  return names.map((k) => `${enc(k)}=${enc(seen.get(k)!)}`).join('&');
+}
+
+export function stringToSign(method: string, canonical: string): string {
+  return `${method.toUpperCase()}&%2F&${percentEncode(canonical)}`;
+}
+
+export type SignatureMethod = 'HMAC-SHA1' | 'HmacSHA256';
+export const SIGNATURE_METHODS: Record<string, 'sha1' | 'sha256'> = { 'HMAC-SHA1': 'sha1', HmacSHA256: 'sha256' };
+
+export function sign(method: string, pairs: QueryPairs, secret: string, signatureMethod: string = 'HMAC-SHA1'): string {
+  const algo = SIGNATURE_METHODS[signatureMethod] ?? 'sha1';
+  return createHmac(algo, secret).update(stringToSign(method, canonicalQuery(pairs))).digest('base64');
+}
+
+/**
+ * True if `given` matches any variant real clients produce: key = secret or secret + "&",
+ * spaces as %20 or +. Every candidate is compared in constant time.
+ */
+export function verify(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): boolean {
+  const algo = SIGNATURE_METHODS[signatureMethod];
+  if (!algo) return false;
+  // A Signature sent unencoded loses its '+' to form decoding; put them back.
+  const givenBuf = Buffer.from(given.replace(/ /g, '+'));
+  const canonicals = [canonicalQuery(pairs)];
+  if (pairs.some(([k, v]) => k !== 'Signature' && (k.includes(' ') || v.includes(' ')))) canonicals.push(canonicalQuery(pairs, true));
+  let ok = false;
+  for (const canonical of canonicals) {
+    const sts = stringToSign(method, canonical);
+    for (const key of [secret, secret + '&']) {
+      const expected = Buffer.from(createHmac(algo, key).update(sts).digest('base64'));
+      if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) ok = true;
+    }
+  }
+  return ok;
+}
+
+/** Parse a raw query string the way the cloud does: `+` is a space, first occurrence of a name wins later. */
+export function parseQuery(raw: string): QueryPairs {
+  const out: QueryPairs = [];
+  if (!raw) return out;
+  for (const part of raw.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const k = eq < 0 ? part : part.slice(0, eq);
+    const v = eq < 0 ? '' : part.slice(eq + 1);
+    out.push([safeDecode(k), safeDecode(v)]);
+  }
+  return out;
+}
+
+function safeDecode(s: string): string {
+  const plus = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus;
+  }
+}
+
+export function firstValues(pairs: QueryPairs): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of pairs) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+/** `YYYY-MM-DDTHH:mm:ssZ` for now, the format every real client sends. */
+export function timestampNow(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,98 @@
+// store/instances.ts — all SQL for instances; no HTTP, no backend calls.
+import type { DB } from './migrate.js';
+import type { InstanceStatus } from '../domain/instance.js';
+
+export interface Instance {
+  id: string;
+  seq: number;
+  name: string;
+  confSize: string;
+  vdcId: string;
+  pipeId: string;
+  regionId: string;
+  status: InstanceStatus;
+  address: string;
+  port: number;
+  backendRef: string | null;
+  errorReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+type Row = Record<string, unknown>;
+
+function toInstance(r: Row): Instance {
+  return {
+    id: r.id as string,
+    seq: r.seq as number,
+    name: r.name as string,
+    confSize: r.conf_size as string,
+    vdcId: r.vdc_id as string,
+    pipeId: r.pipe_id as string,
+    regionId: r.region_id as string,
+    status: r.status as InstanceStatus,
+    address: r.address as string,
+    port: r.port as number,
+    backendRef: (r.backend_ref as string | null) ?? null,
+    errorReason: (r.error_reason as string | null) ?? null,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+export interface NewInstance {
+  id: string;
+  name: string;
+  confSize: string;
+  vdcId: string;
+  pipeId: string;
+  regionId: string;
+  now: number;
+}
+
+export function instanceRepo(db: DB) {
+  const s = {
+    insert: db.prepare(
+      `INSERT INTO instances (id, seq, name, conf_size, vdc_id, pipe_id, region_id, status, created_at, updated_at)
+       VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM instances), @name, @confSize, @vdcId, @pipeId, @regionId, 'creating', @now, @now)`,
+    ),
+    get: db.prepare('SELECT * FROM instances WHERE id = ?'),
+    all: db.prepare('SELECT * FROM instances ORDER BY seq DESC'),
+    byVdc: db.prepare('SELECT * FROM instances WHERE vdc_id = ? ORDER BY seq DESC'),
+    setStatus: db.prepare('UPDATE instances SET status = @status, error_reason = @reason, updated_at = @now WHERE id = @id'),
+    setStatusIf: db.prepare(
+      'UPDATE instances SET status = @status, error_reason = @reason, updated_at = @now WHERE id = @id AND status = @expected',
+    ),
+    setEndpoint: db.prepare(
+      `UPDATE instances SET status = 'running', address = @address, port = @port, backend_ref = @ref,
+       error_reason = NULL, updated_at = @now WHERE id = @id`,
+    ),
+    recordEndpoint: db.prepare('UPDATE instances SET address = @address, port = @port, backend_ref = @ref WHERE id = @id'),
+    setConf: db.prepare(`UPDATE instances SET conf_size = @confSize, status = 'running', error_reason = NULL, updated_at = @now WHERE id = @id`),
+    remove: db.prepare('DELETE FROM instances WHERE id = ?'),
+    removeAll: db.prepare('DELETE FROM instances'),
+  };
+  return {
+    insert: (n: NewInstance) => void s.insert.run(n),
+    get: (id: string): Instance | undefined => {
+      const r = s.get.get(id) as Row | undefined;
+      return r ? toInstance(r) : undefined;
+    },
+    list: (vdcId?: string): Instance[] => ((vdcId === undefined ? s.all.all() : s.byVdc.all(vdcId)) as Row[]).map(toInstance),
+    setStatus: (id: string, status: InstanceStatus, now: number, reason: string | null = null) =>
+      s.setStatus.run({ id, status, reason, now }).changes > 0,
+    /** Only if it is still `expected`: a watchdog must not overwrite what a task just did. */
+    setStatusIf: (id: string, expected: InstanceStatus, status: InstanceStatus, now: number, reason: string | null = null) =>
+      s.setStatusIf.run({ id, expected, status, reason, now }).changes > 0,
+    setRunningAt: (id: string, ep: { address: string; port: number; ref?: string }, now: number) =>
+      s.setEndpoint.run({ id, address: ep.address, port: ep.port, ref: ep.ref ?? null, now }).changes > 0,
+    /** Where its memcached is, without changing the status (adopted at start-up). */
+    recordEndpoint: (id: string, ep: { address: string; port: number; ref?: string }) =>
+      s.recordEndpoint.run({ id, address: ep.address, port: ep.port, ref: ep.ref ?? null }).changes > 0,
+    setConf: (id: string, confSize: string, now: number) => s.setConf.run({ id, confSize, now }).changes > 0,
+    remove: (id: string) => s.remove.run(id).changes > 0,
+    removeAll: () => s.removeAll.run().changes,
+  };
+}
+
+export type InstanceRepo = ReturnType<typeof instanceRepo>;

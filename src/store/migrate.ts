@@ -1,0 +1,38 @@
+// store/migrate.ts — opens the SQLite file and applies migrations/NNN-*.sql in order; nothing else.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../config.js';
+
+export type DB = Database.Database;
+
+export function openDatabase(file: string, migrationsDir = path.join(PROJECT_ROOT, 'migrations')): DB {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // NORMAL under WAL: a commit reaches the OS before the call returns, so a kill -9 loses nothing
+  // acknowledged; only an OS crash could. FULL would fsync every signed request's nonce.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, migrationsDir);
+  return db;
+}
+
+export function migrate(db: DB, dir: string): number {
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{3}-.+\.sql$/.test(f))
+    .sort();
+  let version = db.pragma('user_version', { simple: true }) as number;
+  for (const f of files) {
+    const n = Number.parseInt(f.slice(0, 3), 10);
+    if (n <= version) continue;
+    const sql = fs.readFileSync(path.join(dir, f), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${n}`);
+    }).immediate();
+    version = n;
+  }
+  return version;
+}

@@ -1,0 +1,62 @@
+// store/tasks.ts — all SQL for tasks; no HTTP, no backend calls.
+import type { DB } from './migrate.js';
+import type { TaskKind, TaskStatus } from '../domain/instance.js';
+
+export interface Task {
+  id: number;
+  instanceId: string;
+  kind: TaskKind;
+  status: TaskStatus;
+  params: Record<string, unknown>;
+  error: string | null;
+  createdAt: number;
+  dueAt: number | null;
+  finishedAt: number | null;
+}
+
+type Row = Record<string, unknown>;
+
+function toTask(r: Row): Task {
+  return {
+    id: r.id as number,
+    instanceId: r.instance_id as string,
+    kind: r.kind as TaskKind,
+    status: r.status as TaskStatus,
+    params: JSON.parse(r.params as string) as Record<string, unknown>,
+    error: (r.error as string | null) ?? null,
+    createdAt: r.created_at as number,
+    dueAt: (r.due_at as number | null) ?? null,
+    finishedAt: (r.finished_at as number | null) ?? null,
+  };
+}
+
+export function taskRepo(db: DB) {
+  const s = {
+    insert: db.prepare(`INSERT INTO tasks (instance_id, kind, status, params, created_at) VALUES (?, ?, 'NEW', ?, ?)`),
+    get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
+    all: db.prepare('SELECT * FROM tasks ORDER BY id'),
+    pending: db.prepare(`SELECT * FROM tasks WHERE status IN ('NEW','DOING') ORDER BY id`),
+    start: db.prepare(`UPDATE tasks SET status = 'DOING', due_at = @dueAt WHERE id = @id AND status = 'NEW'`),
+    finish: db.prepare(`UPDATE tasks SET status = @status, error = @error, finished_at = @now WHERE id = @id AND status IN ('NEW','DOING')`),
+    nextDue: db.prepare(`SELECT MIN(COALESCE(due_at, 0)) AS due FROM tasks WHERE status IN ('NEW','DOING')`),
+    removeAll: db.prepare('DELETE FROM tasks'),
+  };
+  return {
+    insert: (instanceId: string, kind: TaskKind, params: Record<string, unknown>, now: number): number =>
+      Number(s.insert.run(instanceId, kind, JSON.stringify(params), now).lastInsertRowid),
+    get: (id: number): Task | undefined => {
+      const r = s.get.get(id) as Row | undefined;
+      return r ? toTask(r) : undefined;
+    },
+    all: (): Task[] => (s.all.all() as Row[]).map(toTask),
+    pending: (): Task[] => (s.pending.all() as Row[]).map(toTask),
+    start: (id: number, dueAt: number) => s.start.run({ id, dueAt }).changes > 0,
+    finish: (id: number, status: 'FINISH' | 'ERROR', now: number, error: string | null = null) =>
+      s.finish.run({ id, status, error, now }).changes > 0,
+    /** Earliest moment a pending task needs attention (0 for NEW ones), or null if none is pending. */
+    nextDue: (): number | null => (s.nextDue.get() as { due: number | null }).due,
+    removeAll: () => s.removeAll.run().changes,
+  };
+}
+
+export type TaskRepo = ReturnType<typeof taskRepo>;

@@ -1,0 +1,85 @@
+// tasks/runners.ts — the work of each task kind: slow backend call outside any transaction, then one short transaction.
+import type { Logger } from 'pino';
+import type { Store, Instance, Task } from '../store/index.js';
+import type { Endpoint, InstanceSpec, MemcachedBackend } from '../backends/types.js';
+import type { Fixtures } from '../fixtures.js';
+import type { Clock } from '../context.js';
+import { PRODUCT, confSizeToMb } from '../domain/instance.js';
+
+export interface RunnerDeps {
+  store: Store;
+  backend: MemcachedBackend;
+  clock: Clock;
+  log: Logger;
+  fixtures: { current: Fixtures };
+}
+
+export function specOf(inst: Instance, fixtures: Fixtures): InstanceSpec {
+  const pipe = fixtures.vdcs.get(inst.vdcId)?.Pipes.find((p) => p.PipeId === inst.pipeId);
+  return {
+    instanceId: inst.id,
+    memoryMb: confSizeToMb(inst.confSize),
+    maxConnections: PRODUCT.maxConnections,
+    segment: pipe?.Segment ?? '10.240.0.0/16',
+  };
+}
+
+export function endpointOf(inst: Instance): Endpoint | undefined {
+  if (!inst.address) return undefined;
+  return { address: inst.address, port: inst.port, ref: inst.backendRef ?? undefined };
+}
+
+async function work(d: RunnerDeps, task: Task, inst: Instance): Promise<() => void> {
+  const { store, backend, clock } = d;
+  const ep = endpointOf(inst);
+  switch (task.kind) {
+    case 'create': {
+      // After a crash the memcached may already be up (adopted at start-up): don't start a second one.
+      const endpoint = ep && (await backend.isUp(ep)) ? ep : await backend.provision(specOf(inst, d.fixtures.current));
+      return () => {
+        if (!store.instances.setRunningAt(inst.id, endpoint, clock.now())) void backend.destroy(inst.id, endpoint);
+      };
+    }
+    case 'update': {
+      const confSize = String(task.params.ConfSize);
+      if (confSize !== inst.confSize) await backend.resize(need(ep), confSizeToMb(confSize));
+      return () => store.instances.setConf(inst.id, confSize, clock.now());
+    }
+    case 'clear':
+      await backend.flush(need(ep));
+      return () => {};
+    case 'delete':
+      await backend.destroy(inst.id, ep);
+      return () => store.instances.remove(inst.id);
+  }
+}
+
+function need(ep: Endpoint | undefined): Endpoint {
+  if (!ep) throw new Error('the instance has no backend endpoint');
+  return ep;
+}
+
+/** Runs one DOING task to its end; never throws. */
+export async function runTask(d: RunnerDeps, task: Task): Promise<void> {
+  const { store, clock, log } = d;
+  const inst = store.instances.get(task.instanceId);
+  if (!inst) {
+    store.tasks.finish(task.id, 'ERROR', clock.now(), 'the instance no longer exists');
+    return;
+  }
+  try {
+    const record = await work(d, task, inst);
+    store.tx(() => {
+      record();
+      store.tasks.finish(task.id, 'FINISH', clock.now());
+    });
+    log.info({ taskId: task.id, instanceId: inst.id, kind: task.kind }, 'task finished');
+  } catch (e) {
+    const reason = `${task.kind} failed: ${(e as Error).message}`;
+    store.tx(() => {
+      store.instances.setStatus(inst.id, 'error', clock.now(), reason);
+      store.tasks.finish(task.id, 'ERROR', clock.now(), reason);
+    });
+    log.warn({ taskId: task.id, instanceId: inst.id, kind: task.kind, reason }, 'task failed');
+  }
+}

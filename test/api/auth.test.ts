@@ -1,0 +1,157 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startEmulator, signedQuery, type Emulator, KEY_SECRET } from '../helpers/emulator.js';
+import { SIGNATURE_MISMATCH_TEXT } from '../../src/errors.js';
+import { timestampNow } from '../../src/signing/index.js';
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(() => emu.close());
+
+const list = (q: string) => emu.http().post(`/memcached?${q}`).send({});
+
+describe('signature verification', () => {
+  it('accepts a correctly signed request and answers with X-Request-Id', async () => {
+    const res = await list(signedQuery('MemcachedInstanceList'));
+    expect(res.status).toBe(200);
+    expect(res.body.Code).toBe('Success');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('accepts the secret + "&" key variant', async () => {
+    const res = await list(signedQuery('MemcachedInstanceList', { secret: KEY_SECRET + '&' }));
+    expect(res.status).toBe(200);
+  });
+
+  it('accepts HmacSHA256', async () => {
+    const res = await list(signedQuery('MemcachedInstanceList', { override: { SignatureMethod: 'HmacSHA256' } }));
+    expect(res.status).toBe(200);
+  });
+
+  for (const name of ['AccessKeyId', 'Signature', 'Timestamp', 'SignatureNonce', 'SignatureMethod', 'SignatureVersion', 'Version', 'Action']) {
+    it(`answers 400 MissingParameter naming ${name} when it is missing`, async () => {
+      let q = signedQuery('MemcachedInstanceList', { override: { [name]: undefined } });
+      if (name === 'Signature') q = q.replace(/&Signature=[^&]*/, '');
+      const res = await list(q);
+      expect(res.status).toBe(400);
+      expect(res.body.Code).toBe('MissingParameter');
+      expect(res.body.Message).toContain(name);
+      expect(res.body.RequestId).toBe(res.headers['x-request-id']);
+      expect(res.body.Data).toEqual({});
+    });
+  }
+
+  it('answers 401 InvalidAccessKeyId for an unknown key', async () => {
+    const res = await list(signedQuery('MemcachedInstanceList', { override: { AccessKeyId: 'nobody' } }));
+    expect(res.status).toBe(401);
+    expect(res.body.Code).toBe('InvalidAccessKeyId');
+  });
+
+  it('answers 401 SignatureDoesNotMatch with the vendor message when a signed value is tampered with', async () => {
+    const q = signedQuery('MemcachedInstanceList', { extra: [['VdcId', 'abc']] }).replace('VdcId=abc', 'VdcId=abd');
+    const res = await list(q);
+    expect(res.status).toBe(401);
+    expect(res.body.Code).toBe('SignatureDoesNotMatch');
+    expect(res.body.Message).toBe(SIGNATURE_MISMATCH_TEXT);
+  });
+
+  it('signs with the request method: a POST signature does not pass on GET', async () => {
+    const res = await emu.http().get(`/memcached?${signedQuery('MemcachedInstanceList', { method: 'POST' })}`);
+    expect(res.status).toBe(401);
+    expect(res.body.Code).toBe('SignatureDoesNotMatch');
+    const ok = await emu.http().get(`/memcached?${signedQuery('MemcachedInstanceList', { method: 'GET' })}`);
+    expect(ok.status).toBe(200);
+  });
+
+  it('answers 401 SignatureDoesNotMatch for the wrong secret', async () => {
+    const res = await list(signedQuery('MemcachedInstanceList', { secret: 'wrong' }));
+    expect(res.body.Code).toBe('SignatureDoesNotMatch');
+  });
+
+  it('answers 401 RequestExpired for a timestamp 20 minutes old or ahead', async () => {
+    for (const offset of [-20 * 60_000, 20 * 60_000]) {
+      const ts = timestampNow(new Date(Date.now() + offset));
+      const res = await list(signedQuery('MemcachedInstanceList', { override: { Timestamp: ts } }));
+      expect(res.status).toBe(401);
+      expect(res.body.Code).toBe('RequestExpired');
+    }
+  });
+
+  it('accepts a timestamp 10 minutes old, inside the window', async () => {
+    const ts = timestampNow(new Date(Date.now() - 10 * 60_000));
+    const res = await list(signedQuery('MemcachedInstanceList', { override: { Timestamp: ts } }));
+    expect(res.status).toBe(200);
+  });
+
+  it('answers 401 RequestExpired for a malformed timestamp', async () => {
+    for (const ts of ['2024-05-01 08:00:00', 'yesterday', '2024-02-31T08:00:00Z']) {
+      const res = await list(signedQuery('MemcachedInstanceList', { override: { Timestamp: ts } }));
+      expect(res.body.Code).toBe('RequestExpired');
+    }
+  });
+
+  it('answers 401 SignatureNonceUsed when the same signed request is replayed', async () => {
+    const q = signedQuery('MemcachedInstanceList');
+    expect((await list(q)).status).toBe(200);
+    const again = await list(q);
+    expect(again.status).toBe(401);
+    expect(again.body.Code).toBe('SignatureNonceUsed');
+  });
+
+  it('does not burn a nonce on a request with a bad signature', async () => {
+    const nonce = 'nonce-' + Date.now();
+    const bad = await list(signedQuery('MemcachedInstanceList', { secret: 'wrong', override: { SignatureNonce: nonce } }));
+    expect(bad.body.Code).toBe('SignatureDoesNotMatch');
+    const good = await list(signedQuery('MemcachedInstanceList', { override: { SignatureNonce: nonce } }));
+    expect(good.status).toBe(200);
+  });
+
+  it('rejects an unsupported SignatureMethod or SignatureVersion as InvalidParameter', async () => {
+    const a = await list(signedQuery('MemcachedInstanceList', { override: { SignatureMethod: 'MD5' } }));
+    expect([a.status, a.body.Code]).toEqual([400, 'InvalidParameter']);
+    const b = await list(signedQuery('MemcachedInstanceList', { override: { SignatureVersion: '2.0' } }));
+    expect([b.status, b.body.Code]).toEqual([400, 'InvalidParameter']);
+  });
+
+  it('signs every query parameter, including ones it does not know', async () => {
+    const q = signedQuery('MemcachedInstanceList', { extra: [['CustomerId', 'E123'], ['UserId', '42']] });
+    expect((await list(q)).status).toBe(200);
+    const dropped = q.replace('&UserId=42', '');
+    expect((await list(dropped)).body.Code).toBe('SignatureDoesNotMatch');
+  });
+
+  it('serves /memcached/, / and GET with business fields in the query', async () => {
+    expect((await emu.http().post(`/memcached/?${signedQuery('MemcachedInstanceList')}`).send({})).status).toBe(200);
+    expect((await emu.http().post(`/?${signedQuery('MemcachedInstanceList')}`).send({})).status).toBe(200);
+    const res = await emu.http().get(`/memcached?${signedQuery('DescribeMemcachedInstance', { method: 'GET', extra: [['InstanceId', 'nope']] })}`);
+    expect(res.status).toBe(404);
+    expect(res.body.Code).toBe('ResourceNotFound');
+  });
+});
+
+describe('auth modes', () => {
+  it('report: accepts a bad signature and records the violation in /_emulator/state', async () => {
+    const rep = await startEmulator({ auth: 'report' });
+    try {
+      const res = await rep.http().post(`/memcached?${signedQuery('MemcachedInstanceList', { secret: 'wrong' })}`).send({});
+      expect(res.status).toBe(200);
+      const state = await rep.http().get('/_emulator/state');
+      expect(state.body.authViolations).toHaveLength(1);
+      expect(state.body.authViolations[0]).toMatchObject({ code: 'SignatureDoesNotMatch', action: 'MemcachedInstanceList', requestId: res.headers['x-request-id'] });
+    } finally {
+      await rep.close();
+    }
+  });
+
+  it('off: accepts a request with no signature at all', async () => {
+    const off = await startEmulator({ auth: 'off' });
+    try {
+      const res = await off.http().post('/memcached?Action=MemcachedInstanceList').send({});
+      expect(res.status).toBe(200);
+      expect(res.body.Code).toBe('Success');
+    } finally {
+      await off.close();
+    }
+  });
+});

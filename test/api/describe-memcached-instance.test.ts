@@ -1,0 +1,55 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startEmulator, createRunning, type Emulator } from '../helpers/emulator.js';
+
+let emu: Emulator;
+let id: string;
+beforeAll(async () => {
+  emu = await startEmulator();
+  [id] = await createRunning(emu, { ConfSize: '2G', InstanceName: 'api测试11-pre' });
+});
+afterAll(() => emu.close());
+
+describe('DescribeMemcachedInstance', () => {
+  it('answers the documented detail, field for field', async () => {
+    const r = await emu.client.call<Record<string, unknown>>('DescribeMemcachedInstance', { InstanceId: id });
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.body)).toEqual(['Code', 'Data', 'Message']);
+    expect(r.body.Message).toBe('获取Memcached详情成功!');
+    const d = r.body.Data;
+    expect(Object.keys(d)).toEqual([
+      'Address', 'AppName', 'BillMethod', 'ConfName', 'Coon', 'CreateTime', 'GoodsId', 'InstanceConf', 'InstanceId',
+      'InstanceName', 'Port', 'RunningTime', 'SiteId', 'SiteName', 'Status', 'UpdateTime', 'Version',
+    ]);
+    expect(d).toMatchObject({
+      AppName: 'wx-memcache',
+      BillMethod: '0',
+      Coon: 10000,
+      GoodsId: '17129',
+      InstanceConf: '2G',
+      InstanceId: id,
+      InstanceName: 'api测试11-pre',
+      Port: '11211',
+      SiteId: 'CN_Beijing_H',
+      SiteName: '中国大陆-北京-可用区H',
+      Status: 'running',
+      Version: 'Memcached1.6',
+    });
+    expect(d.RunningTime).toMatch(/^0个月0天0小时0分\d+秒$/);
+  });
+
+  it('answers 404 ResourceNotFound naming an unknown id', async () => {
+    const r = await emu.client.call('DescribeMemcachedInstance', { InstanceId: '4e3bb828-c6a4-11ec-95eb-b2d9e44608b0' });
+    expect(r.status).toBe(404);
+    expect(r.body.Code).toBe('ResourceNotFound');
+    expect(r.body.Message).toBe('资源不存在: 4e3bb828-c6a4-11ec-95eb-b2d9e44608b0');
+  });
+
+  it('answers 400 20001 naming InstanceId when it is missing, empty or not a string', async () => {
+    for (const body of [{}, { InstanceId: '' }, { InstanceId: 7 }, { InstanceId: null }]) {
+      const r = await emu.client.call('DescribeMemcachedInstance', body);
+      expect(r.status).toBe(400);
+      expect(r.body.Code).toBe('20001');
+      expect(r.body.Message.startsWith('参数错误: InstanceId')).toBe(true);
+    }
+  });
+});
