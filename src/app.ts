@@ -66,6 +66,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   const deps = { store, backend, clock: ctx.clock, log, fixtures: ctx.fixtures };
   await recoverBackends(deps);
   store.nonces.prune(ctx.clock.now());
+  store.tasks.capDue(ctx.clock.now() + config.taskDelayMs);
   scheduler = new Scheduler(deps, { taskDelayMs: config.taskDelayMs, watchdogMs: config.watchdogMs });
 
   const app = Fastify({

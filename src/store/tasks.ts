@@ -39,6 +39,7 @@ export function taskRepo(db: DB) {
     start: db.prepare(`UPDATE tasks SET status = 'DOING', due_at = @dueAt WHERE id = @id AND status = 'NEW'`),
     finish: db.prepare(`UPDATE tasks SET status = @status, error = @error, finished_at = @now WHERE id = @id AND status IN ('NEW','DOING')`),
     nextDue: db.prepare(`SELECT MIN(COALESCE(due_at, 0)) AS due FROM tasks WHERE status IN ('NEW','DOING')`),
+    capDue: db.prepare(`UPDATE tasks SET due_at = MIN(due_at, ?) WHERE status = 'DOING'`),
     removeAll: db.prepare('DELETE FROM tasks'),
   };
   return {
@@ -55,6 +56,8 @@ export function taskRepo(db: DB) {
       s.finish.run({ id, status, error, now }).changes > 0,
     /** Earliest moment a pending task needs attention (0 for NEW ones), or null if none is pending. */
     nextDue: (): number | null => (s.nextDue.get() as { due: number | null }).due,
+    /** A restart with a shorter --task-delay-ms brings tasks already DOING forward to it. */
+    capDue: (latest: number) => s.capDue.run(latest).changes,
     removeAll: () => s.removeAll.run().changes,
   };
 }

@@ -1,0 +1,56 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startEmulator, docCreate, signedQuery, type Emulator } from '../helpers/emulator.js';
+import { VERSION } from '../../src/config.js';
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({ taskDelayMs: 60_000 });
+});
+afterAll(() => emu.close());
+
+describe('control plane /_emulator', () => {
+  it('health answers ok with the backend and version, unsigned', async () => {
+    const res = await emu.http().get('/_emulator/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', backend: 'none', version: VERSION });
+    expect(res.headers['x-request-id']).toBeDefined();
+  });
+
+  it('tasks/run finishes every pending task now, in order, and returns them', async () => {
+    const { InstanceIds, TaskIds } = await emu.client.createMemcachedInstance({ ...docCreate, Amount: 3 });
+    const res = await emu.http().post('/_emulator/tasks/run');
+    expect(res.status).toBe(200);
+    const ran = res.body.tasks as Array<{ id: number; status: string; instanceId: string }>;
+    expect(ran.map((t) => t.id)).toEqual(TaskIds);
+    expect(ran.every((t) => t.status === 'FINISH')).toBe(true);
+    for (const id of InstanceIds) expect((await emu.client.describeMemcachedInstance(id)).Status).toBe('running');
+    expect((await emu.http().post('/_emulator/tasks/run')).body.tasks).toEqual([]);
+  });
+
+  it('state shows every instance with its endpoint, and every task', async () => {
+    const state = (await emu.http().get('/_emulator/state')).body;
+    expect(state.backend.kind).toBe('none');
+    expect(state.instances.length).toBeGreaterThan(0);
+    expect(state.instances[0].endpoint).toMatchObject({ port: 11211 });
+    expect(state.tasks.length).toBeGreaterThan(0);
+  });
+
+  it('reset removes every instance and task and forgets nonces', async () => {
+    const q = signedQuery('MemcachedInstanceList');
+    expect((await emu.http().post(`/memcached?${q}`).send({})).status).toBe(200);
+    const res = await emu.http().post('/_emulator/reset');
+    expect(res.status).toBe(200);
+    expect(res.body.removedInstances).toBeGreaterThan(0);
+    const list = await emu.client.memcachedInstanceList();
+    expect(list.Total).toBe(0);
+    expect((await emu.http().get('/_emulator/state')).body.tasks).toEqual([]);
+    expect((await emu.http().post(`/memcached?${q}`).send({})).status).toBe(200);
+  });
+
+  it('keeps counting task ids upward after a reset', async () => {
+    const before = await emu.client.createMemcachedInstance(docCreate);
+    await emu.http().post('/_emulator/reset');
+    const after = await emu.client.createMemcachedInstance(docCreate);
+    expect(after.TaskIds[0]).toBeGreaterThan(before.TaskIds[0]);
+  });
+});
