@@ -1,0 +1,72 @@
+// test/helpers/memcached.ts — a test's own memcached peers: memjs for data, a raw text-protocol line for stats.
+import net from 'node:net';
+import memjs from 'memjs';
+
+export function mc(address: string, port: string | number) {
+  return memjs.Client.create(`${address}:${port}`, { retries: 0, timeout: 2, conntimeout: 2, logger: { log: () => {} } });
+}
+
+export async function setGet(address: string, port: string | number, key: string, value?: string): Promise<string | null> {
+  const c = mc(address, port);
+  try {
+    if (value !== undefined) await c.set(key, value, { expires: 0 });
+    const { value: got } = await c.get(key);
+    return got ? got.toString() : null;
+  } finally {
+    c.close();
+  }
+}
+
+/** Sends one text command, reads until END/OK/ERROR; rejects on refusal or after 2 s. */
+export function textCommand(address: string, port: string | number, command: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: address, port: Number(port) });
+    let buf = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no answer to ${command}`));
+    }, 2000);
+    sock.on('connect', () => sock.write(`${command}\r\n`));
+    sock.on('data', (d) => {
+      buf += d;
+      if (/(^|\r\n)(END|OK|ERROR|VERSION [^\r]*)\r\n$/.test(buf)) {
+        clearTimeout(timer);
+        sock.end();
+        resolve(buf.split('\r\n').filter(Boolean));
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+export async function maxbytes(address: string, port: string | number): Promise<number> {
+  const lines = await textCommand(address, port, 'stats settings');
+  const line = lines.find((l) => l.startsWith('STAT maxbytes '));
+  return Number(line?.split(' ')[2]);
+}
+
+/** True if a TCP connection to the address is refused (nothing listens). */
+export function refuses(address: string, port: string | number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: address, port: Number(port) });
+    sock.setTimeout(2000, () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.on('connect', () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}
+
+/** Every address a test may connect to is loopback: refuse anything else loudly. */
+export function assertLoopback(address: string): void {
+  if (!/^127\.\d+\.\d+\.\d+$/.test(address) && address !== '::1' && address !== 'localhost') {
+    throw new Error(`refusing to connect to non-loopback address ${address}`);
+  }
+}
