@@ -1,0 +1,58 @@
+// backends/memcached-ops.ts — resize, flush and liveness against a running memcached, shared by process and docker; starts and stops nothing.
+import memjs from 'memjs';
+import { parseStats, sendCommand } from './memcached-text.js';
+import type { Endpoint } from './types.js';
+
+const where = (ep: Endpoint): string => `memcached at ${ep.address}:${ep.port}`;
+
+/** Rejects after `ms` even if `work` never settles, so no caller can hang on a stuck peer. */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `cache_memlimit`, then `stats settings` to prove the new limit is in force (memcached keeps the data). */
+export async function resizeMemcached(ep: Endpoint, memoryMb: number): Promise<void> {
+  if (!Number.isInteger(memoryMb) || memoryMb <= 0) throw new Error(`invalid memory size ${memoryMb} MB`);
+  const [reply] = await sendCommand(ep.address, ep.port, `cache_memlimit ${memoryMb}`, 3000);
+  if (reply !== 'OK') throw new Error(`${where(ep)} refused cache_memlimit ${memoryMb}: ${reply}`);
+  const stats = parseStats(await sendCommand(ep.address, ep.port, 'stats settings', 2000));
+  const want = String(memoryMb * 1024 * 1024);
+  if (stats.get('maxbytes') !== want) {
+    throw new Error(`${where(ep)} reports maxbytes ${stats.get('maxbytes') ?? '(none)'} after cache_memlimit ${memoryMb}, expected ${want}`);
+  }
+}
+
+/** flush_all through memjs (binary protocol), as the vendor's Clear does; resolves once memcached confirms. */
+export async function flushMemcached(ep: Endpoint, timeoutMs = 3000): Promise<void> {
+  const seconds = timeoutMs / 1000;
+  const client = memjs.Client.create(`${ep.address}:${ep.port}`, {
+    retries: 0,
+    timeout: seconds,
+    conntimeout: seconds,
+    // memjs logs failures to console by default; the error reaches the caller anyway.
+    logger: { log: () => undefined },
+  });
+  try {
+    const results = await withDeadline(client.flush(), timeoutMs + 500, `flush_all on ${where(ep)}`);
+    const outcome = Object.values(results)[0] as unknown;
+    if (outcome !== true) throw new Error(`${where(ep)} did not confirm flush_all: ${String(outcome)}`);
+  } catch (err) {
+    throw new Error(`flush_all on ${where(ep)} failed: ${(err as Error).message}`);
+  } finally {
+    client.close();
+  }
+}
+
+/** Never rejects: any error or a reply that is not VERSION counts as down. */
+export async function memcachedAnswers(ep: Pick<Endpoint, 'address' | 'port'>, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const [line] = await sendCommand(ep.address, ep.port, 'version', timeoutMs);
+    return line.startsWith('VERSION ');
+  } catch {
+    return false;
+  }
+}

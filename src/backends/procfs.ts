@@ -1,0 +1,76 @@
+// backends/procfs.ts — finds this emulator's memcached processes through /proc (environ tags, cmdline flags); reads only (signal 0 at most), never stops anything.
+import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+
+export const ENV_EMULATOR = 'CDS_EMU_ID';
+export const ENV_INSTANCE = 'CDS_EMU_INSTANCE';
+
+export interface Tagged {
+  pid: number;
+  emulatorId: string;
+  instanceId: string;
+  address?: string;
+  port?: number;
+}
+
+function procFile(pid: number, name: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${name}`, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A zombie still has a /proc entry (and an empty environ) but no longer listens: it counts as gone. */
+export function isAlive(pid: number): boolean {
+  const stat = procFile(pid, 'stat');
+  if (stat !== undefined) return !'ZX'.includes(stat.charAt(stat.lastIndexOf(')') + 2));
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Our tags and the -l/-p of a process, from /proc; undefined when gone, unreadable or untagged. */
+export function readTagged(pid: number): Tagged | undefined {
+  const environ = procFile(pid, 'environ');
+  if (!environ || !isAlive(pid)) return undefined;
+  const env = new Map(environ.split('\0').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const emulatorId = env.get(ENV_EMULATOR);
+  const instanceId = env.get(ENV_INSTANCE);
+  if (!emulatorId || !instanceId) return undefined;
+  const argv = (procFile(pid, 'cmdline') ?? '').split('\0');
+  const arg = (flag: string): string | undefined => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const port = Number(arg('-p'));
+  return { pid, emulatorId, instanceId, address: arg('-l'), port: Number.isInteger(port) && port > 0 ? port : undefined };
+}
+
+/** Every live memcached tagged with this emulator's id (empty where there is no /proc). */
+export function scanTagged(emulatorId: string): Tagged[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  return pids.map((p) => readTagged(Number(p))).filter((t): t is Tagged => t?.emulatorId === emulatorId);
+}
+
+/**
+ * Absolute path of an executable given as a path or a bare name looked up on PATH; undefined if none.
+ * PATH is read here (not in config) because it is the OS's lookup rule, not an emulator setting.
+ */
+export function findExecutable(bin: string): string | undefined {
+  const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, bin));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      if (statSync(c).isFile()) return resolve(c);
+    } catch {
+      // Not here; keep looking.
+    }
+  }
+  return undefined;
+}

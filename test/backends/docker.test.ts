@@ -1,0 +1,157 @@
+// test/backends/docker.test.ts — the docker backend against a real engine (DOCKER_HOST) and image; skipped without an engine unless CDS_EMU_REQUIRE_DOCKER=1.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Docker from 'dockerode';
+import memjs from 'memjs';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createDockerBackend, LABEL_EMULATOR, LABEL_INSTANCE, pingDocker } from '../../src/backends/docker.js';
+import { parseStats, sendCommand } from '../../src/backends/memcached-text.js';
+import type { BackendOptions, Endpoint, InstanceSpec, MemcachedBackend } from '../../src/backends/types.js';
+
+const dockerHost = process.env.DOCKER_HOST || undefined;
+const image = process.env.CDS_EMU_MEMCACHED_IMAGE || 'local/memcached:test';
+const requireDocker = process.env.CDS_EMU_REQUIRE_DOCKER === '1';
+const ping = await pingDocker({ dockerHost }, 1500);
+const emulatorId = `test-${randomUUID()}`;
+const opts: BackendOptions = { emulatorId, memcachedBin: 'unused', memcachedImage: image, dockerHost, log: pino({ level: 'silent' }) };
+const spec = (instanceId: string, memoryMb = 64): InstanceSpec => ({ instanceId, memoryMb, maxConnections: 10000, segment: '10.0.0.0/24' });
+
+const socketPath = dockerHost?.startsWith('unix://') ? dockerHost.slice('unix://'.length) : undefined;
+const engine = new Docker(socketPath ? { socketPath, host: undefined } : undefined);
+const labelled = async (id = emulatorId) =>
+  engine.listContainers({ all: true, filters: { label: [`${LABEL_EMULATOR}=${id}`] } });
+
+async function withClient<T>(ep: Endpoint, use: (c: memjs.Client) => Promise<T>): Promise<T> {
+  const client = memjs.Client.create(`${ep.address}:${ep.port}`, { retries: 0, timeout: 2, logger: { log: () => undefined } });
+  try {
+    return await use(client);
+  } finally {
+    client.close();
+  }
+}
+const put = (ep: Endpoint, key: string, value: string) => withClient(ep, (c) => c.set(key, value, {}));
+const read = (ep: Endpoint, key: string) => withClient(ep, async (c) => (await c.get(key)).value?.toString() ?? null);
+
+/**
+ * Does the memcached with this pid still answer at the endpoint? Not "does anything answer": other emulators
+ * (parallel test files, other processes) may reuse a freed address at once, or be stopping theirs there.
+ */
+async function stillAnswers(ep: Endpoint, pid: number | undefined): Promise<boolean> {
+  try {
+    return parseStats(await sendCommand(ep.address, ep.port, 'stats', 2000)).get('pid') === String(pid);
+  } catch {
+    return false;
+  }
+}
+
+describe('docker backend without an engine', () => {
+  it('rejects provision at once with the reason when the engine is unreachable', async () => {
+    const backend = createDockerBackend({ ...opts, dockerHost: 'unix:///nonexistent/docker.sock' });
+    await expect(backend.provision(spec(randomUUID()))).rejects.toThrow(/docker engine at unix:\/\/\/nonexistent\/docker.sock is not usable: .*ENOENT/);
+  });
+});
+
+describe.skipIf(ping !== true && !requireDocker)('docker backend', { timeout: 60_000 }, () => {
+  const backend = createDockerBackend(opts);
+  const others: MemcachedBackend[] = [];
+  const id = { a: randomUUID(), b: randomUUID(), dead: randomUUID(), stray: randomUUID(), never: randomUUID() };
+  const ep: Record<string, Endpoint> = {};
+  const pid: Record<string, number> = {}; // container id → host pid of its memcached
+  const remember = async (e: Endpoint): Promise<Endpoint> => {
+    pid[e.ref as string] = (await engine.getContainer(e.ref as string).inspect()).State.Pid;
+    return e;
+  };
+
+  afterAll(async () => {
+    await Promise.allSettled([backend.shutdown(), ...others.map((o) => o.shutdown())]);
+    if (ping !== true) return;
+    // Last resort if a shutdown test failed: no labelled container may outlive the file.
+    for (const c of await labelled()) await engine.getContainer(c.Id).remove({ force: true });
+  });
+
+  it('reaches the docker engine', () => {
+    expect(ping, `docker engine at ${dockerHost ?? 'the default socket'}`).toBe(true);
+  });
+
+  it('provisions two containers, each answering on its own endpoint from the host', async () => {
+    [ep.a, ep.b] = await Promise.all([backend.provision(spec(id.a)).then(remember), backend.provision(spec(id.b)).then(remember)]);
+    expect(`${ep.a.address}:${ep.a.port}`).not.toBe(`${ep.b.address}:${ep.b.port}`);
+    const containers = await labelled();
+    expect(containers.map((c) => c.Labels[LABEL_INSTANCE]).sort()).toEqual([id.a, id.b].sort());
+    expect(containers.map((c) => c.Id).sort()).toEqual([ep.a.ref, ep.b.ref].sort());
+    for (const e of [ep.a, ep.b]) {
+      expect(e.address).toMatch(/^127\./);
+      const stats = parseStats(await sendCommand(e.address, e.port, 'stats'));
+      expect(stats.get('max_connections')).toBe('10000');
+      expect(stats.get('pid')).toBe(String(pid[e.ref as string])); // this container's memcached, not a neighbour's
+    }
+  });
+
+  it('keeps the data of each instance apart', async () => {
+    await put(ep.a, 'k', 'from-a');
+    await put(ep.b, 'k', 'from-b');
+    expect(await read(ep.a, 'k')).toBe('from-a');
+    expect(await read(ep.b, 'k')).toBe('from-b');
+  });
+
+  it('resizes at run time, keeping the data, and stats settings shows the new maxbytes', async () => {
+    await backend.resize(ep.a, 256);
+    const settings = parseStats(await sendCommand(ep.a.address, ep.a.port, 'stats settings'));
+    expect(settings.get('maxbytes')).toBe(String(256 * 1024 * 1024));
+    expect(await read(ep.a, 'k')).toBe('from-a');
+  });
+
+  it('flushes every key of one instance only', async () => {
+    await backend.flush(ep.a);
+    expect(await read(ep.a, 'k')).toBeNull();
+    expect(await read(ep.b, 'k')).toBe('from-b');
+    await put(ep.a, 'after-flush', 'kept');
+  });
+
+  it('reports an instance down once its container is killed', async () => {
+    ep.dead = await backend.provision(spec(id.dead));
+    expect(await backend.isUp(ep.dead)).toBe(true);
+    await engine.getContainer(ep.dead.ref as string).kill();
+    for (let i = 0; i < 100 && (await engine.getContainer(ep.dead.ref as string).inspect()).State.Running; i++) await sleep(50);
+    expect(await backend.isUp(ep.dead)).toBe(false);
+  });
+
+  it('destroy removes the container, frees the address, and succeeds again when already gone', async () => {
+    await backend.destroy(id.b, ep.b);
+    expect((await labelled()).map((c) => c.Labels[LABEL_INSTANCE])).not.toContain(id.b);
+    expect(await stillAnswers(ep.b, pid[ep.b.ref as string])).toBe(false);
+    await expect(backend.destroy(id.b, ep.b)).resolves.toBeUndefined();
+    await expect(backend.destroy(id.never, undefined)).resolves.toBeUndefined();
+  });
+
+  it('a new backend with the same emulatorId adopts running containers, reports stopped ones missing and removes strays', async () => {
+    ep.stray = await remember(await backend.provision(spec(id.stray)));
+    const next = createDockerBackend(opts);
+    others.push(next);
+    const result = await next.reconcile([
+      { instanceId: id.a, spec: spec(id.a), endpoint: ep.a },
+      { instanceId: id.dead, spec: spec(id.dead), endpoint: ep.dead },
+      { instanceId: id.never, spec: spec(id.never) },
+    ]);
+    expect(result).toEqual({ adopted: [{ instanceId: id.a, endpoint: ep.a }], missing: [id.dead], strays: 1 });
+    expect((await labelled()).map((c) => c.Id)).toEqual([ep.a.ref]);
+    expect(await stillAnswers(ep.stray, pid[ep.stray.ref as string])).toBe(false);
+    expect(await read(ep.a, 'after-flush')).toBe('kept');
+    const fresh = await next.provision(spec(randomUUID()));
+    expect(`${fresh.address}:${fresh.port}`).not.toBe(`${ep.a.address}:${ep.a.port}`);
+    expect(await next.isUp(ep.a)).toBe(true);
+  });
+
+  it('rejects at once with the reason when the image is missing', async () => {
+    const missing = createDockerBackend({ ...opts, memcachedImage: 'local/no-such-memcached:never' });
+    await expect(missing.provision(spec(randomUUID()))).rejects.toThrow(/image local\/no-such-memcached:never not found on the docker engine/);
+    expect((await labelled()).length).toBe(2); // nothing was created for it
+  });
+
+  it('shutdown removes every container each backend started or adopted', async () => {
+    await Promise.all([backend.shutdown(), ...others.map((o) => o.shutdown())]);
+    expect(await labelled()).toEqual([]);
+    expect(await stillAnswers(ep.a, pid[ep.a.ref as string])).toBe(false);
+  });
+});

@@ -1,0 +1,186 @@
+// test/backends/process.test.ts — the process backend against real memcached children; every child started here is stopped here.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import memjs from 'memjs';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseStats, sendCommand } from '../../src/backends/memcached-text.js';
+import { createProcessBackend } from '../../src/backends/process.js';
+import { isAlive, scanTagged } from '../../src/backends/procfs.js';
+import type { BackendOptions, Endpoint, InstanceSpec, MemcachedBackend } from '../../src/backends/types.js';
+
+const emulatorId = `test-${randomUUID()}`;
+const opts: BackendOptions = {
+  emulatorId,
+  memcachedBin: process.env.CDS_EMU_MEMCACHED_BIN || 'memcached',
+  memcachedImage: 'unused',
+  log: pino({ level: 'silent' }),
+};
+const spec = (instanceId: string, memoryMb = 64): InstanceSpec => ({ instanceId, memoryMb, maxConnections: 10000, segment: '10.0.0.0/24' });
+
+async function withClient<T>(ep: Endpoint, use: (c: memjs.Client) => Promise<T>): Promise<T> {
+  const client = memjs.Client.create(`${ep.address}:${ep.port}`, { retries: 0, timeout: 2, logger: { log: () => undefined } });
+  try {
+    return await use(client);
+  } finally {
+    client.close();
+  }
+}
+const put = (ep: Endpoint, key: string, value: string) => withClient(ep, (c) => c.set(key, value, {}));
+const read = (ep: Endpoint, key: string) => withClient(ep, async (c) => (await c.get(key)).value?.toString() ?? null);
+
+/**
+ * Does the memcached with this pid still answer at the endpoint? Not "does anything answer": other emulators
+ * (parallel test files, other processes) may reuse a freed address at once, or be stopping theirs there.
+ */
+async function stillAnswers(ep: Endpoint, pid: number | undefined): Promise<boolean> {
+  try {
+    return parseStats(await sendCommand(ep.address, ep.port, 'stats', 2000)).get('pid') === String(pid);
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pid: number): Promise<void> {
+  for (let i = 0; i < 200 && isAlive(pid); i++) await sleep(25);
+}
+
+const pids = () => scanTagged(emulatorId).map((p) => p.pid).sort();
+
+describe('process backend', { timeout: 30_000 }, () => {
+  const backend = createProcessBackend(opts);
+  const others: MemcachedBackend[] = [];
+  const id = { a: randomUUID(), b: randomUUID(), dead: randomUUID(), stray: randomUUID(), never: randomUUID() };
+  const ep: Record<string, Endpoint> = {};
+
+  afterAll(async () => {
+    await Promise.allSettled([backend.shutdown(), ...others.map((o) => o.shutdown())]);
+    // Last resort if a shutdown test failed: nothing of ours may outlive the file.
+    for (const suffix of ['', '-rival', '-crash']) for (const p of scanTagged(emulatorId + suffix)) process.kill(p.pid, 'SIGKILL');
+  });
+
+  it('provisions two instances, each on its own loopback endpoint, resolving only once memcached answers', async () => {
+    [ep.a, ep.b] = await Promise.all([backend.provision(spec(id.a)), backend.provision(spec(id.b))]);
+    expect(`${ep.a.address}:${ep.a.port}`).not.toBe(`${ep.b.address}:${ep.b.port}`);
+    for (const e of [ep.a, ep.b]) {
+      expect(e.address).toMatch(/^127\./);
+      if (process.platform === 'linux') expect(e.port).toBe(11211);
+      const stats = parseStats(await sendCommand(e.address, e.port, 'stats'));
+      expect(stats.get('pid')).toBe(e.ref);
+      expect(stats.get('max_connections')).toBe('10000');
+    }
+    expect(pids()).toEqual([Number(ep.a.ref), Number(ep.b.ref)].sort());
+  });
+
+  it('keeps the data of each instance apart', async () => {
+    await put(ep.a, 'k', 'from-a');
+    await put(ep.b, 'k', 'from-b');
+    expect(await read(ep.a, 'k')).toBe('from-a');
+    expect(await read(ep.b, 'k')).toBe('from-b');
+  });
+
+  it('resizes at run time, keeping the data, and stats settings shows the new maxbytes', async () => {
+    await backend.resize(ep.a, 128);
+    const settings = parseStats(await sendCommand(ep.a.address, ep.a.port, 'stats settings'));
+    expect(settings.get('maxbytes')).toBe(String(128 * 1024 * 1024));
+    expect(await read(ep.a, 'k')).toBe('from-a');
+  });
+
+  it('flushes every key of one instance only', async () => {
+    await backend.flush(ep.a);
+    expect(await read(ep.a, 'k')).toBeNull();
+    expect(await read(ep.b, 'k')).toBe('from-b');
+    await put(ep.a, 'after-flush', 'kept');
+  });
+
+  it('reports an instance down once its memcached is killed', async () => {
+    ep.dead = await backend.provision(spec(id.dead));
+    expect(await backend.isUp(ep.dead)).toBe(true);
+    process.kill(Number(ep.dead.ref), 'SIGKILL');
+    await waitUntilGone(Number(ep.dead.ref));
+    expect(await backend.isUp(ep.dead)).toBe(false);
+  });
+
+  it('destroy stops memcached, frees the address, and succeeds again when already gone', async () => {
+    await backend.destroy(id.b, ep.b);
+    expect(isAlive(Number(ep.b.ref))).toBe(false);
+    expect(await stillAnswers(ep.b, Number(ep.b.ref))).toBe(false);
+    await expect(backend.destroy(id.b, ep.b)).resolves.toBeUndefined();
+    await expect(backend.destroy(id.never, undefined)).resolves.toBeUndefined();
+  });
+
+  it('a new backend with the same emulatorId adopts live instances, reports missing ones and removes strays', async () => {
+    ep.stray = await backend.provision(spec(id.stray));
+    const next = createProcessBackend(opts);
+    others.push(next);
+    const result = await next.reconcile([
+      { instanceId: id.a, spec: spec(id.a), endpoint: ep.a },
+      { instanceId: id.dead, spec: spec(id.dead), endpoint: ep.dead },
+      { instanceId: id.never, spec: spec(id.never) },
+    ]);
+    expect(result).toEqual({ adopted: [{ instanceId: id.a, endpoint: ep.a }], missing: [id.dead], strays: 1 });
+    expect(pids()).toEqual([Number(ep.a.ref)]);
+    expect(isAlive(Number(ep.stray.ref))).toBe(false);
+    expect(await stillAnswers(ep.stray, Number(ep.stray.ref))).toBe(false);
+    expect(await read(ep.a, 'after-flush')).toBe('kept');
+    // The adopted address is never handed out again while it lives.
+    const fresh = await next.provision(spec(randomUUID()));
+    expect(`${fresh.address}:${fresh.port}`).not.toBe(`${ep.a.address}:${ep.a.port}`);
+    expect(await next.isUp(ep.a)).toBe(true);
+  });
+
+  it('two emulators provisioning at once never share an endpoint', async () => {
+    const rival = createProcessBackend({ ...opts, emulatorId: `${emulatorId}-rival` });
+    others.push(rival);
+    const mine = Array.from({ length: 3 }, () => backend.provision(spec(randomUUID())));
+    const theirs = Array.from({ length: 3 }, () => rival.provision(spec(randomUUID())));
+    const all = await Promise.all([...mine, ...theirs]);
+    expect(new Set(all.map((e) => `${e.address}:${e.port}`)).size).toBe(6);
+    for (const e of all) expect(parseStats(await sendCommand(e.address, e.port, 'stats')).get('pid')).toBe(e.ref);
+    await rival.shutdown();
+    expect(scanTagged(`${emulatorId}-rival`)).toEqual([]);
+  });
+
+  it('rejects with the reason when memcached cannot start', async () => {
+    const broken = createProcessBackend({ ...opts, memcachedBin: '/nonexistent/memcached' });
+    await expect(broken.provision(spec(randomUUID()))).rejects.toThrow(/cannot start \/nonexistent\/memcached: .*ENOENT/);
+    const tooSmall = await backend.provision(spec(randomUUID()));
+    await expect(backend.resize(tooSmall, 1)).rejects.toThrow(/refused cache_memlimit 1/);
+  });
+
+  it('a memcached outlives a kill -9 of the emulator that started it and is adopted by the next one', async () => {
+    const crashId = `${emulatorId}-crash`;
+    const instanceId = randomUUID();
+    const code = [
+      `const { createProcessBackend } = await import(${JSON.stringify(new URL('../../src/backends/process.ts', import.meta.url).href)});`,
+      `const { default: pino } = await import('pino');`,
+      `const b = createProcessBackend({ emulatorId: ${JSON.stringify(crashId)}, memcachedBin: ${JSON.stringify(opts.memcachedBin)}, memcachedImage: 'unused', log: pino({ level: 'silent' }) });`,
+      `console.log(JSON.stringify(await b.provision({ instanceId: ${JSON.stringify(instanceId)}, memoryMb: 64, maxConnections: 100, segment: '' })));`,
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const emulator = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(createInterface({ input: emulator.stdout! }), 'line')) as [string];
+    const crashed: Endpoint = JSON.parse(line);
+    emulator.kill('SIGKILL');
+    await once(emulator, 'exit');
+    await put(crashed, 'survivor', 'yes');
+    const heir = createProcessBackend({ ...opts, emulatorId: crashId });
+    others.push(heir);
+    const result = await heir.reconcile([{ instanceId, spec: spec(instanceId), endpoint: crashed }]);
+    expect(result).toEqual({ adopted: [{ instanceId, endpoint: crashed }], missing: [], strays: 0 });
+    expect(await read(crashed, 'survivor')).toBe('yes');
+    await heir.shutdown();
+    expect(scanTagged(crashId)).toEqual([]);
+  });
+
+  it('shutdown stops everything each backend started or adopted', async () => {
+    expect(pids().length).toBeGreaterThan(0);
+    await Promise.all([backend.shutdown(), ...others.map((o) => o.shutdown())]);
+    expect(pids()).toEqual([]);
+    expect(isAlive(Number(ep.a.ref))).toBe(false);
+    expect(await stillAnswers(ep.a, Number(ep.a.ref))).toBe(false);
+  });
+});
