@@ -1,12 +1,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startEmulator, createRunning, docCreate, runTasks, type Emulator } from '../helpers/emulator.js';
-import { flakyBackend } from '../helpers/flaky-backend.js';
+import { createRunning, docCreate, runTasks, type Emulator } from '../helpers/emulator.js';
+import { startFlaky, type flakyBackend } from '../helpers/flaky-backend.js';
 
 let emu: Emulator;
 let flaky: ReturnType<typeof flakyBackend>;
 beforeAll(async () => {
-  flaky = flakyBackend();
-  emu = await startEmulator({ taskDelayMs: 60_000, watchdogMs: 0 }, { backend: flaky.backend });
+  ({ emu, flaky } = await startFlaky());
 });
 afterAll(() => emu.close());
 

@@ -1,5 +1,6 @@
 // test/helpers/flaky-backend.ts — the none backend with switchable failures, to reach the error paths of the API rules.
 import { createNoneBackend } from '../../src/backends/none.js';
+import { startEmulator } from './emulator.js';
 import type { MemcachedBackend } from '../../src/backends/types.js';
 
 export type Op = 'provision' | 'resize' | 'flush' | 'destroy' | 'isUp';
@@ -26,4 +27,11 @@ export function flakyBackend() {
     shutdown: () => inner.shutdown(),
   };
   return { backend, failing, calls };
+}
+
+/** An emulator on the flaky backend with tasks held until the control plane runs them (no sleeps, no watchdog). */
+export async function startFlaky() {
+  const flaky = flakyBackend();
+  const emu = await startEmulator({ taskDelayMs: 60_000, watchdogMs: 0 }, { backend: flaky.backend });
+  return { emu, flaky };
 }
