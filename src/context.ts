@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Fixtures } from './fixtures.js';
 import type { Store } from './store/index.js';
 import type { MemcachedBackend } from './backends/types.js';
+import type { NonceGuard } from './http/nonce-guard.js';
 
 export interface Clock {
   now(): number;
@@ -35,6 +36,7 @@ export interface Ctx {
   clock: Clock;
   ids: Ids;
   store: Store;
+  nonces: NonceGuard;
   backend: MemcachedBackend;
   backendReason: string;
   /** Replaced on reset, so read it through the holder. */

@@ -36,7 +36,7 @@ export function registerApi(app: FastifyInstance, ctx: Ctx): void {
     if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/json';
     const pairs = parseQuery(rawQuery(req.url));
     req.apiQuery = firstValues(pairs);
-    authorize(ctx, req, pairs, req.apiQuery);
+    await authorize(ctx, req, pairs, req.apiQuery);
   };
   const handle = (product: Product) => async (req: FastifyRequest) => {
     const q = req.apiQuery;

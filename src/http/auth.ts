@@ -26,7 +26,7 @@ function parseTimestamp(s: string): number | undefined {
 }
 
 /** Throws the first violation, in the order the cloud reports them. */
-export function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>): void {
+export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
   for (const name of COMMON_PARAMS) if (!q[name]) throw Errors.missingParameter(name);
   if (!(q.SignatureMethod in SIGNATURE_METHODS)) throw Errors.invalidCommonParameter('SignatureMethod', 'must be HMAC-SHA1 or HmacSHA256');
   if (q.SignatureVersion !== '1.0') throw Errors.invalidCommonParameter('SignatureVersion', 'must be 1.0');
@@ -38,16 +38,16 @@ export function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: R
   const now = ctx.clock.now();
   if (Math.abs(now - ts) > windowMs) throw Errors.requestExpired(`Timestamp ${q.Timestamp} is more than ${ctx.config.timestampWindowSec} s from the server clock`);
   if (!verify(method, pairs, secret, q.Signature, q.SignatureMethod)) throw Errors.signatureMismatch();
-  if (ctx.config.nonceCheck && !ctx.store.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs)) {
+  if (ctx.config.nonceCheck && !(await ctx.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs))) {
     throw Errors.nonceUsed(q.SignatureNonce);
   }
 }
 
 /** Applies the auth mode: enforce throws, report records and lets the request through, off skips. */
-export function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): void {
+export async function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
   if (ctx.config.auth === 'off') return;
   try {
-    checkSignature(ctx, req.method, pairs, q);
+    await checkSignature(ctx, req.method, pairs, q);
   } catch (e) {
     if (ctx.config.auth !== 'report' || !(e instanceof ApiError)) throw e;
     ctx.authViolations.push({

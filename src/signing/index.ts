@@ -4,15 +4,28 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type QueryPairs = Array<[string, string]>;
 
 /** RFC 3986 unreserved stay literal; every other UTF-8 byte is %XY, uppercase. */
+const SUB_DELIMS = /[!'()*]/g;
+const HAS_SUB_DELIM = /[!'()*]/;
+
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-_.~]*$/;
+
 export function percentEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  if (UNRESERVED_ONLY.test(s)) return s;
+  const e = encodeURIComponent(s);
+  return HAS_SUB_DELIM.test(e) ? e.replace(SUB_DELIMS, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : e;
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
+const codeUnitOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const utf8Order = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /** Every pair but Signature, first value of a repeated name, sorted by name in byte order. */
 export function canonicalQuery(pairs: QueryPairs, plusForSpace = false): string {
   const seen = new Map<string, string>();
   for (const [k, v] of pairs) if (k !== 'Signature' && !seen.has(k)) seen.set(k, v);
-  const names = [...seen.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  // UTF-16 order is byte order for ASCII names (all real ones); anything else is compared as UTF-8 bytes.
+  const names = [...seen.keys()];
+  names.sort(names.every((n) => ASCII.test(n)) ? codeUnitOrder : utf8Order);
   const enc = plusForSpace ? (s: string) => percentEncode(s).replace(/%20/g, '+') : percentEncode;
   return names.map((k) => `${enc(k)}=${enc(seen.get(k)!)}`).join('&');
 }
@@ -40,15 +53,15 @@ export function verify(method: string, pairs: QueryPairs, secret: string, given:
   const givenBuf = Buffer.from(given.replace(/ /g, '+'));
   const canonicals = [canonicalQuery(pairs)];
   if (pairs.some(([k, v]) => k !== 'Signature' && (k.includes(' ') || v.includes(' ')))) canonicals.push(canonicalQuery(pairs, true));
-  let ok = false;
+  // Each comparison is constant-time; stopping at a match only tells which variant the client used.
   for (const canonical of canonicals) {
     const sts = stringToSign(method, canonical);
     for (const key of [secret, secret + '&']) {
       const expected = Buffer.from(createHmac(algo, key).update(sts).digest('base64'));
-      if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) ok = true;
+      if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) return true;
     }
   }
-  return ok;
+  return false;
 }
 
 /** Parse a raw query string the way the cloud does: `+` is a space, first occurrence of a name wins later. */
@@ -66,7 +79,8 @@ export function parseQuery(raw: string): QueryPairs {
 }
 
 function safeDecode(s: string): string {
-  const plus = s.replace(/\+/g, ' ');
+  const plus = s.includes('+') ? s.replace(/\+/g, ' ') : s;
+  if (!plus.includes('%')) return plus;
   try {
     return decodeURIComponent(plus);
   } catch {

@@ -1,6 +1,7 @@
 // store/index.ts — one handle on every repository and the emulator's stable id; SQL lives in the repos.
 import { randomUUID } from 'node:crypto';
 import { openDatabase, type DB } from './migrate.js';
+import { startCheckpointer } from './checkpointer.js';
 export type { DB };
 import { instanceRepo, type InstanceRepo } from './instances.js';
 import { taskRepo, type TaskRepo } from './tasks.js';
@@ -15,11 +16,12 @@ export interface Store {
   nonces: NonceRepo;
   /** Synchronous by design: never await inside `fn` (better-sqlite3 would commit early). */
   tx<T>(fn: () => T): T;
-  close(): void;
+  close(): Promise<void>;
 }
 
-export function createStore(file: string): Store {
+export function createStore(file: string, onCheckpointError: (message: string) => void = () => {}): Store {
   const db: DB = openDatabase(file);
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file, onCheckpointError);
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
   const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   let emulatorId = (getMeta.get('emulator_id') as { value: string } | undefined)?.value;
@@ -34,7 +36,10 @@ export function createStore(file: string): Store {
     tasks: taskRepo(db),
     nonces: nonceRepo(db),
     tx: <T>(fn: () => T): T => db.transaction(fn).immediate(),
-    close: () => db.close(),
+    close: async () => {
+      await checkpointer?.stop();
+      db.close();
+    },
   };
 }
 

@@ -14,6 +14,8 @@ export function openDatabase(file: string, migrationsDir = path.join(PROJECT_ROO
   // acknowledged; only an OS crash could. FULL would fsync every signed request's nonce.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // Checkpoints (and their fsync) run in store/checkpointer.ts's worker; this is only the safety net if it lags.
+  db.pragma('wal_autocheckpoint = 20000');
   migrate(db, migrationsDir);
   return db;
 }
