@@ -67,7 +67,8 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   };
   const deps = { store, backend, clock: ctx.clock, log, fixtures: ctx.fixtures };
   await recoverBackends(deps);
-  store.nonces.prune(ctx.clock.now());
+  ctx.nonces.prune(ctx.clock.now());
+  ctx.nonces.load(ctx.clock.now());
   store.tasks.capDue(ctx.clock.now() + config.taskDelayMs);
   scheduler = new Scheduler(deps, { taskDelayMs: config.taskDelayMs, watchdogMs: config.watchdogMs });
 
@@ -92,7 +93,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   registerApi(app, ctx);
   registerControlPlane(app, ctx, scheduler);
 
-  const pruner = setInterval(() => store.nonces.prune(ctx.clock.now()), 60_000).unref();
+  const pruner = setInterval(() => ctx.nonces.prune(ctx.clock.now()), 60_000).unref();
   app.addHook('onReady', async () => scheduler!.start());
   app.addHook('preClose', async () => {
     clearInterval(pruner);

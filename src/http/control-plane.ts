@@ -31,8 +31,8 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
       ctx.store.tx(() => {
         ctx.store.instances.removeAll();
         ctx.store.tasks.removeAll();
-        ctx.store.nonces.removeAll();
       });
+      ctx.nonces.clear();
       ctx.fixtures.current = fixtures;
       ctx.authViolations.length = 0;
       return { status: 'ok', removedInstances: instances.length, backendFailures: failures };

@@ -1,5 +1,5 @@
-// http/nonce-guard.ts — group commit of SignatureNonces: every request of one event-loop turn is remembered in one
-// SQLite transaction, and none is answered before its nonce is committed (so a replay is refused even after a kill -9).
+// http/nonce-guard.ts — SignatureNonce replay protection: an in-memory set checked synchronously, backed by an
+// append-only SQLite log that is group-committed (one transaction per event-loop turn) before any request is answered.
 import type { NonceEntry, NonceRepo } from '../store/nonces.js';
 
 interface Waiting extends NonceEntry {
@@ -8,26 +8,52 @@ interface Waiting extends NonceEntry {
 }
 
 export class NonceGuard {
+  /** key → expiry; Map keeps insertion order, which is roughly expiry order. */
+  private live = new Map<string, number>();
   private batch: Waiting[] = [];
 
-  constructor(private readonly repo: Pick<NonceRepo, 'rememberMany'>) {}
+  constructor(private readonly repo: Pick<NonceRepo, 'appendMany' | 'live' | 'prune' | 'removeAll'>) {}
 
-  /** Resolves false for a replay. A commit per request would cost a WAL write each; a turn's worth shares one. */
+  /** After a restart the nonces of the window are still refused. */
+  load(now: number): void {
+    for (const n of this.repo.live(now)) this.live.set(key(n.accessKeyId, n.nonce), n.expiresAt);
+  }
+
+  /** Resolves false for a replay; true once the nonce is durably recorded. */
   remember(accessKeyId: string, nonce: string, expiresAt: number): Promise<boolean> {
+    const k = key(accessKeyId, nonce);
+    if (this.live.has(k)) return Promise.resolve(false);
+    this.live.set(k, expiresAt);
     return new Promise((resolve, reject) => {
       if (this.batch.length === 0) setImmediate(() => this.flush());
       this.batch.push({ accessKeyId, nonce, expiresAt, resolve, reject });
     });
   }
 
+  prune(now: number): void {
+    for (const [k, exp] of this.live) if (exp < now) this.live.delete(k);
+    this.repo.prune(now);
+  }
+
+  clear(): void {
+    this.live.clear();
+    this.repo.removeAll();
+  }
+
   private flush(): void {
     const batch = this.batch;
     this.batch = [];
     try {
-      const fresh = this.repo.rememberMany(batch);
-      batch.forEach((w, i) => w.resolve(fresh[i]));
+      this.repo.appendMany(batch);
+      for (const w of batch) w.resolve(true);
     } catch (err) {
-      batch.forEach((w) => w.reject(err));
+      // Not recorded, so not used: the client may retry with the same nonce.
+      for (const w of batch) {
+        this.live.delete(key(w.accessKeyId, w.nonce));
+        w.reject(err);
+      }
     }
   }
 }
+
+const key = (accessKeyId: string, nonce: string) => `${accessKeyId}\n${nonce}`;

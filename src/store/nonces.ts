@@ -1,4 +1,4 @@
-// store/nonces.ts — remembered SignatureNonces, so a replay is refused even after a restart; SQL only.
+// store/nonces.ts — the durable log of used SignatureNonces (append-only); SQL only, the replay check lives in http/nonce-guard.ts.
 import type { DB } from './migrate.js';
 
 export interface NonceEntry {
@@ -7,19 +7,28 @@ export interface NonceEntry {
   expiresAt: number;
 }
 
+const PRUNE_CHUNK = 5000;
+
 export function nonceRepo(db: DB) {
   const s = {
-    insert: db.prepare('INSERT OR IGNORE INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)'),
-    prune: db.prepare('DELETE FROM nonces WHERE expires_at < ?'),
+    insert: db.prepare('INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)'),
+    live: db.prepare('SELECT access_key_id AS accessKeyId, nonce, expires_at AS expiresAt FROM nonces WHERE expires_at >= ? ORDER BY id'),
+    // Rows arrive roughly in expiry order: delete expired ones from the head, a chunk at a time.
+    prune: db.prepare(`DELETE FROM nonces WHERE id IN (SELECT id FROM nonces ORDER BY id LIMIT ${PRUNE_CHUNK}) AND expires_at < ?`),
     removeAll: db.prepare('DELETE FROM nonces'),
   };
-  const rememberMany = db.transaction((batch: NonceEntry[]) => batch.map((n) => s.insert.run(n.accessKeyId, n.nonce, n.expiresAt).changes > 0));
+  const appendMany = db.transaction((batch: NonceEntry[]) => {
+    for (const n of batch) s.insert.run(n.accessKeyId, n.nonce, n.expiresAt);
+  });
   return {
-    /** False if this nonce is already remembered for this key (a replay). */
-    remember: (accessKeyId: string, nonce: string, expiresAt: number) => s.insert.run(accessKeyId, nonce, expiresAt).changes > 0,
-    /** One transaction for many: per entry, false if it was a replay (also of an earlier entry of the batch). */
-    rememberMany: (batch: NonceEntry[]): boolean[] => rememberMany.immediate(batch),
-    prune: (now: number) => s.prune.run(now).changes,
+    /** One transaction for a whole batch. */
+    appendMany: (batch: NonceEntry[]): void => appendMany.immediate(batch),
+    live: (now: number): NonceEntry[] => s.live.all(now) as NonceEntry[],
+    prune: (now: number): number => {
+      let total = 0;
+      for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK; total += n) n = s.prune.run(now).changes;
+      return total;
+    },
     removeAll: () => s.removeAll.run().changes,
   };
 }
