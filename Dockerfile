@@ -8,7 +8,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# tsx is a runtime dependency (`npm start` runs the TypeScript through it), so dev dependencies can stay out.
+# esbuild and tsx are runtime dependencies (the start bundle, the npx entry), so dev dependencies can stay out.
 RUN npm ci --omit=dev
 
 FROM node:20-bookworm-slim
@@ -22,9 +22,12 @@ COPY --from=deps /app/node_modules ./node_modules
 # Explicit list instead of `COPY . .`: no host node_modules, state or git data slips in.
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
+COPY scripts ./scripts
 COPY src ./src
 COPY migrations ./migrations
 COPY fixtures ./fixtures
+# The same bundle `npm start` builds, made once here so the container starts in ~0.2 s.
+RUN node scripts/build.mjs
 USER node
 ENV CDS_EMU_HOST=0.0.0.0 \
     CDS_EMU_PORT=11210 \
@@ -33,4 +36,4 @@ ENV CDS_EMU_HOST=0.0.0.0 \
 VOLUME ["/data"]
 EXPOSE 11210
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["npm", "start"]
+CMD ["node", "dist/server.mjs"]

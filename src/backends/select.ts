@@ -1,8 +1,10 @@
 // backends/select.ts — turns the configured backend kind into a backend, resolving `auto` by probing the machine; starts no memcached itself.
-import { createDockerBackend, pingDocker } from './docker.js';
 import { createProcessBackend } from './process.js';
 import { findExecutable } from './procfs.js';
 import type { BackendOptions, MemcachedBackend } from './types.js';
+
+// Loaded only when needed: dockerode and its ssh2 dependency cost ~100 ms of start-up.
+const docker = () => import('./docker.js');
 
 const PING_DEADLINE_MS = 1500;
 
@@ -17,7 +19,7 @@ export async function createBackend(
     case 'process':
       return { backend: createProcessBackend(opts), reason: `requested: process (${opts.memcachedBin})` };
     case 'docker':
-      return { backend: createDockerBackend(opts), reason: `requested: docker (image ${opts.memcachedImage})` };
+      return { backend: (await docker()).createDockerBackend(opts), reason: `requested: docker (image ${opts.memcachedImage})` };
     case 'auto':
       break;
     default:
@@ -26,6 +28,7 @@ export async function createBackend(
   const bin = findExecutable(opts.memcachedBin);
   if (bin) return { backend: createProcessBackend(opts), reason: `auto: memcached binary found at ${bin}` };
   const engine = opts.dockerHost ?? 'the local docker socket';
+  const { createDockerBackend, pingDocker } = await docker();
   const ping = await pingDocker(opts, PING_DEADLINE_MS);
   if (ping === true) {
     return { backend: createDockerBackend(opts), reason: `auto: no ${opts.memcachedBin} binary; docker engine at ${engine} answered` };

@@ -26,8 +26,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   });
 }
 
-export function spawnEmulator(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Spawned> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--port', '0', ...args], {
+export const DEV_ENTRY = ['--import', 'tsx', 'src/server.ts'];
+
+export function spawnEmulator(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, entry = DEV_ENTRY): Promise<Spawned> {
+  const proc = spawn(process.execPath, [...entry, '--port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, CDS_EMU_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

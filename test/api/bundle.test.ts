@@ -1,0 +1,29 @@
+import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, spawnEmulator } from '../helpers/spawn.js';
+import { CdsMemcachedClient } from '../../src/client/index.js';
+import { docCreate } from '../helpers/emulator.js';
+
+describe('the bundle npm start runs (dist/server.mjs)', () => {
+  it('builds, starts, serves signed calls and stops on SIGTERM', async () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT });
+    const emu = await spawnEmulator(['--data', ':memory:', '--backend', 'none', '--task-delay-ms', '0'], {}, 30_000, [path.join(ROOT, 'dist/server.mjs')]);
+    try {
+      const api = new CdsMemcachedClient({ endpoint: emu.url });
+      const { InstanceIds } = await api.createMemcachedInstance(docCreate);
+      expect((await api.waitForStatus(InstanceIds[0], ['running'])).Status).toBe('running');
+      const health = await (await fetch(`${emu.url}/_emulator/health`)).json();
+      expect(health).toMatchObject({ status: 'ok', backend: 'none' });
+    } finally {
+      expect(await emu.stop()).toBe(0);
+    }
+  });
+
+  it('bundles a client users can import', async () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT });
+    const mod = await import(path.join(ROOT, 'dist/client.mjs'));
+    expect(typeof mod.CdsMemcachedClient).toBe('function');
+    expect(mod.sign('POST', [['AccessKeyId', 'testAK'], ['Action', 'DescribeMemcachedInstance'], ['SignatureMethod', 'HMAC-SHA1'], ['SignatureNonce', '6b6f2f5e-0c8a-11ef-9a4b-0242ac120002'], ['SignatureVersion', '1.0'], ['Timestamp', '2024-05-01T08:00:00Z'], ['Version', '2019-08-08']], 'testSK')).toBe('H3m6V/gspP/XWQSEu1ZuVnc3NYo=');
+  });
+});
