@@ -2,6 +2,7 @@
 import { ConfigError, helpText, loadConfig, VERSION } from './config.js';
 import { createLogger } from './logger.js';
 import { buildApp } from './app.js';
+import { WELL_KNOWN } from './fixtures.js';
 
 async function main(): Promise<void> {
   let parsed;
@@ -18,7 +19,12 @@ async function main(): Promise<void> {
   const { app, ctx } = await buildApp(config, log);
   const url = await app.listen({ host: config.host, port: config.port });
   const accessKeyId = [...ctx.fixtures.current.credentials.keys()][0];
-  log.info({ url, backend: ctx.backend.kind, accessKeyId }, `cds-memcached-emulator ready at ${url}/memcached (backend ${ctx.backend.kind}, AccessKeyId ${accessKeyId})`);
+  // The well-known development secret is public (README); any other secret is never printed.
+  const secretHint = ctx.fixtures.current.credentials.get(accessKeyId) === WELL_KNOWN.AccessKeySecret ? `, AccessKeySecret ${WELL_KNOWN.AccessKeySecret}` : '';
+  log.info(
+    { url, backend: ctx.backend.kind, accessKeyId },
+    `cds-memcached-emulator ready at ${url}/memcached (backend ${ctx.backend.kind}, AccessKeyId ${accessKeyId}${secretHint})`,
+  );
 
   let closing = false;
   const shutdown = (signal: string) => {

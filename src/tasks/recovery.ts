@@ -13,7 +13,15 @@ export async function recoverBackends(d: RunnerDeps): Promise<RecoveryReport> {
   const { store, backend, clock, log } = d;
   const instances = store.instances.list();
   const known = instances.map((inst) => ({ instanceId: inst.id, spec: specOf(inst, d.fixtures.current), endpoint: endpointOf(inst) }));
-  const result = await backend.reconcile(known);
+  let result: Awaited<ReturnType<typeof backend.reconcile>>;
+  try {
+    result = await backend.reconcile(known);
+  } catch (e) {
+    // An engine that is down must not keep the API from starting: tasks fail with the reason, and the watchdog
+    // turns instances it cannot reach to error.
+    log.warn({ backend: backend.kind, reason: (e as Error).message }, 'could not reconcile backends at start-up');
+    return { adopted: 0, recreated: 0, failed: 0, strays: 0 };
+  }
   for (const a of result.adopted) store.instances.recordEndpoint(a.instanceId, a.endpoint);
 
   // A running (or resizing) instance whose memcached is gone is started again, empty, at a fresh endpoint;
