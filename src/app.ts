@@ -77,6 +77,8 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => randomUUID(),
+    // The API reads the raw query itself (first value wins, + is a space, as the cloud signs it): skip Fastify's parse.
+    routerOptions: { querystringParser: () => ({}) },
     return503OnClosing: false,
   });
   // Callback style: an async hook costs a promise per request on the hottest path.

@@ -35,9 +35,17 @@ export function goodsIdFor(conf: string): string {
 
 const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 
-/** `YYYY-MM-DD HH:mm:ss` in Asia/Shanghai (UTC+8 all year, no DST). */
+const formatted = new Map<number, string>();
+
+/** `YYYY-MM-DD HH:mm:ss` in Asia/Shanghai (UTC+8 all year, no DST). Memoized: the same few times are shown again and again. */
 export function formatShanghai(ms: number): string {
-  return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+  let text = formatted.get(ms);
+  if (text === undefined) {
+    if (formatted.size >= 10_000) formatted.clear();
+    text = new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+    formatted.set(ms, text);
+  }
+  return text;
 }
 
 /** `0个月1天1小时1分47秒`: whole months of 30 days, then days, hours, minutes, seconds. */

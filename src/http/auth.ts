@@ -17,7 +17,17 @@ export const COMMON_PARAMS = [
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
 
+// Concurrent clients send the same second over and over: remember the last answer.
+let lastTimestamp = { text: '', ms: undefined as number | undefined };
+
 function parseTimestamp(s: string): number | undefined {
+  if (s === lastTimestamp.text) return lastTimestamp.ms;
+  const ms = parseTimestampUncached(s);
+  lastTimestamp = { text: s, ms };
+  return ms;
+}
+
+function parseTimestampUncached(s: string): number | undefined {
   const m = TIMESTAMP.exec(s);
   if (!m) return undefined;
   const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);

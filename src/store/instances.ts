@@ -50,6 +50,8 @@ export interface NewInstance {
   now: number;
 }
 
+// Read-through cache for the hottest read (Describe): every write drops the row's entry first, so a cached
+// row is never older than the table, rolled-back transactions included. Only this process writes the file.
 export function instanceRepo(db: DB) {
   const s = {
     insert: db.prepare(
@@ -72,26 +74,56 @@ export function instanceRepo(db: DB) {
     remove: db.prepare('DELETE FROM instances WHERE id = ?'),
     removeAll: db.prepare('DELETE FROM instances'),
   };
+  // Read-through cache for the hottest read (Describe). Every write below drops the entry first, so a
+  // cached row is never older than the table, rolled-back transactions included. Only this process writes.
+  const cache = new Map<string, Instance>();
+  const drop = (id: string) => void cache.delete(id);
+  type Ep = { address: string; port: number; ref?: string };
   return {
-    insert: (n: NewInstance) => void s.insert.run(n),
+    insert: (n: NewInstance) => {
+      drop(n.id);
+      s.insert.run(n);
+    },
     get: (id: string): Instance | undefined => {
+      const hit = cache.get(id);
+      if (hit) return hit;
       const r = s.get.get(id) as Row | undefined;
-      return r ? toInstance(r) : undefined;
+      if (!r) return undefined;
+      const inst = Object.freeze(toInstance(r));
+      cache.set(id, inst);
+      return inst;
     },
     list: (vdcId?: string): Instance[] => ((vdcId === undefined ? s.all.all() : s.byVdc.all(vdcId)) as Row[]).map(toInstance),
-    setStatus: (id: string, status: InstanceStatus, now: number, reason: string | null = null) =>
-      s.setStatus.run({ id, status, reason, now }).changes > 0,
+    setStatus: (id: string, status: InstanceStatus, now: number, reason: string | null = null) => {
+      drop(id);
+      return s.setStatus.run({ id, status, reason, now }).changes > 0;
+    },
     /** Only if it is still `expected`: a watchdog must not overwrite what a task just did. */
-    setStatusIf: (id: string, expected: InstanceStatus, status: InstanceStatus, now: number, reason: string | null = null) =>
-      s.setStatusIf.run({ id, expected, status, reason, now }).changes > 0,
-    setRunningAt: (id: string, ep: { address: string; port: number; ref?: string }, now: number) =>
-      s.setEndpoint.run({ id, address: ep.address, port: ep.port, ref: ep.ref ?? null, now }).changes > 0,
+    setStatusIf: (id: string, expected: InstanceStatus, status: InstanceStatus, now: number, reason: string | null = null) => {
+      drop(id);
+      return s.setStatusIf.run({ id, expected, status, reason, now }).changes > 0;
+    },
+    setRunningAt: (id: string, ep: Ep, now: number) => {
+      drop(id);
+      return s.setEndpoint.run({ id, address: ep.address, port: ep.port, ref: ep.ref ?? null, now }).changes > 0;
+    },
     /** Where its memcached is, without changing the status (adopted at start-up). */
-    recordEndpoint: (id: string, ep: { address: string; port: number; ref?: string }) =>
-      s.recordEndpoint.run({ id, address: ep.address, port: ep.port, ref: ep.ref ?? null }).changes > 0,
-    setConf: (id: string, confSize: string, now: number) => s.setConf.run({ id, confSize, now }).changes > 0,
-    remove: (id: string) => s.remove.run(id).changes > 0,
-    removeAll: () => s.removeAll.run().changes,
+    recordEndpoint: (id: string, ep: Ep) => {
+      drop(id);
+      return s.recordEndpoint.run({ id, address: ep.address, port: ep.port, ref: ep.ref ?? null }).changes > 0;
+    },
+    setConf: (id: string, confSize: string, now: number) => {
+      drop(id);
+      return s.setConf.run({ id, confSize, now }).changes > 0;
+    },
+    remove: (id: string) => {
+      drop(id);
+      return s.remove.run(id).changes > 0;
+    },
+    removeAll: () => {
+      cache.clear();
+      return s.removeAll.run().changes;
+    },
   };
 }
 
