@@ -4,7 +4,7 @@ import Fastify from 'fastify';
 // bench/api.ts passes the emulator's real Describe answer in BARE_BODY so both sides send the same bytes.
 const body =
   process.env.BARE_BODY ??
-  JSON.stringify({ Code: 'Success', Message: 'Success.', Data: { InstanceId: 'bench', Status: 'running', Address: '10.0.0.2', Port: '11211' }, RequestId: 'bench' });
+  JSON.stringify({ Code: 'Success', Message: 'Success.', Data: { InstanceId: 'bench', Status: 'running', Address: '192.0.2.2', Port: '11211' }, RequestId: 'bench' });
 const portArg = process.argv.indexOf('--port');
 const port = portArg >= 0 ? Number(process.argv[portArg + 1]) : 0;
 

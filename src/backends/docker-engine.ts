@@ -1,4 +1,5 @@
 // backends/docker-engine.ts — how to reach a Docker engine (DOCKER_HOST parsing, deadlines, error text); knows nothing of memcached.
+import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { withDeadline } from './memcached-ops.js';
 import type { BackendOptions } from './types.js';
@@ -39,6 +40,26 @@ export async function pingDocker(opts: Pick<BackendOptions, 'dockerHost'>, ms: n
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+/** Force-removes a container; already gone is success, a removal in progress is waited for (15 s at most). */
+export async function removeContainer(docker: Docker, containerId: string): Promise<void> {
+  try {
+    await engine('remove container', docker.getContainer(containerId).remove({ force: true, v: true }), 15_000);
+    return;
+  } catch (err) {
+    if (status(err) === 404) return;
+    if (status(err) !== 409) throw err;
+  }
+  for (let i = 0; i < 75; i++) {
+    try {
+      await engine('inspect container', docker.getContainer(containerId).inspect());
+    } catch (err) {
+      if (status(err) === 404) return;
+    }
+    await sleep(200);
+  }
+  throw new Error(`container ${containerId.slice(0, 12)} is still being removed after 15 s`);
 }
 
 /** Non-TTY logs come as 8-byte-header frames; strip them to get the text. */

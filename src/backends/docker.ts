@@ -1,10 +1,10 @@
 // backends/docker.ts — one labelled memcached container per instance through the Docker Engine API; never pulls, never creates networks, puts a deadline on every engine call.
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
-import { demux, engine, engineIsLocalLinux, engineOptions, status } from './docker-engine.js';
+import { demux, engine, engineIsLocalLinux, engineOptions, removeContainer, status } from './docker-engine.js';
 import { LoopbackAllocator, MEMCACHED_PORT, type Slot } from './loopback.js';
-import { flushMemcached, memcachedAnswers, resizeMemcached } from './memcached-ops.js';
-import { parseStats, sendCommand, waitUntilAnswers } from './memcached-text.js';
+import { answersAsPid, flushMemcached, resizeMemcached } from './memcached-ops.js';
+import { parseStats, waitUntilAnswers } from './memcached-text.js';
 import type { BackendOptions, Endpoint, InstanceSpec, KnownInstance, MemcachedBackend, ReconcileResult } from './types.js';
 
 export { pingDocker } from './docker-engine.js';
@@ -39,27 +39,7 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
     return engine('list containers', docker.listContainers({ all: true, filters: { label } }));
   }
 
-  async function remove(containerId: string): Promise<void> {
-    try {
-      await engine('remove container', docker.getContainer(containerId).remove({ force: true, v: true }), 15_000);
-    } catch (err) {
-      if (status(err) === 404) return;
-      if (status(err) === 409) return waitRemoved(containerId); // a removal already in progress
-      throw err;
-    }
-  }
-
-  async function waitRemoved(containerId: string): Promise<void> {
-    for (let i = 0; i < 75; i++) {
-      try {
-        await engine('inspect container', docker.getContainer(containerId).inspect());
-      } catch (err) {
-        if (status(err) === 404) return;
-      }
-      await sleep(200);
-    }
-    throw new Error(`container ${containerId.slice(0, 12)} is still being removed after 15 s`);
-  }
+  const remove = (containerId: string) => removeContainer(docker, containerId);
 
   async function exitReason(container: Docker.Container, slot: Slot | undefined): Promise<Error> {
     const info = await engine('inspect container', container.inspect()).catch(() => undefined);
@@ -135,15 +115,6 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
     }
   }
 
-  async function answersAsOurs(endpoint: Endpoint, pid: number | undefined, timeoutMs = 1000): Promise<boolean> {
-    if (pid === undefined) return memcachedAnswers(endpoint, timeoutMs);
-    try {
-      return parseStats(await sendCommand(endpoint.address, endpoint.port, 'stats', timeoutMs)).get('pid') === String(pid);
-    } catch {
-      return false;
-    }
-  }
-
   async function destroy(instanceId: string, endpoint: Endpoint | undefined): Promise<void> {
     const t = tracked.get(instanceId);
     const ids = new Set((await listOurs(instanceId)).map((c) => c.Id));
@@ -159,7 +130,7 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
 
   async function provision(spec: InstanceSpec): Promise<Endpoint> {
     const existing = tracked.get(spec.instanceId);
-    if (existing && (await answersAsOurs(existing.endpoint, existing.pid))) return existing.endpoint;
+    if (existing && (await answersAsPid(existing.endpoint, existing.pid))) return existing.endpoint;
     if (existing) await destroy(spec.instanceId, undefined); // a dead one: free its slot, leave no duplicate
     const started = Date.now();
     try {
@@ -210,7 +181,7 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
       for (const c of containers.filter((c) => c.Labels[LABEL_INSTANCE] === k.instanceId)) {
         const endpoint = c.State === 'running' ? endpointOf(c) : undefined;
         const pid = endpoint && c.Labels[LABEL_ADDRESS] ? (await engine('inspect container', docker.getContainer(c.Id).inspect()).catch(() => undefined))?.State.Pid : undefined;
-        if (!adopted && endpoint && (await answersAsOurs(endpoint, pid))) {
+        if (!adopted && endpoint && (await answersAsPid(endpoint, pid))) {
           adopted = endpoint;
           tracked.set(k.instanceId, { containerId: c.Id, endpoint, pid });
           if (hostNet && c.Labels[LABEL_ADDRESS]) slots.markTaken(endpoint);
@@ -234,7 +205,7 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
     destroy,
     isUp(endpoint) {
       const t = [...tracked.values()].find((v) => v.containerId === endpoint.ref);
-      return answersAsOurs(endpoint, t?.pid);
+      return answersAsPid(endpoint, t?.pid);
     },
     reconcile,
     async shutdown() {

@@ -47,11 +47,14 @@ export async function flushMemcached(ep: Endpoint, timeoutMs = 3000): Promise<vo
   }
 }
 
-/** Never rejects: any error or a reply that is not VERSION counts as down. */
-export async function memcachedAnswers(ep: Pick<Endpoint, 'address' | 'port'>, timeoutMs = 1000): Promise<boolean> {
+/**
+ * Does memcached answer at this endpoint, and (pid given) is it the one with that pid? `STAT pid` tells ours apart
+ * from another emulator's memcached that took a freed address. Never rejects: any error counts as down.
+ */
+export async function answersAsPid(ep: Pick<Endpoint, 'address' | 'port'>, pid: number | undefined, timeoutMs = 1000): Promise<boolean> {
   try {
-    const [line] = await sendCommand(ep.address, ep.port, 'version', timeoutMs);
-    return line.startsWith('VERSION ');
+    const stats = parseStats(await sendCommand(ep.address, ep.port, 'stats', timeoutMs));
+    return stats.has('pid') && (pid === undefined || stats.get('pid') === String(pid));
   } catch {
     return false;
   }

@@ -3,8 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ENV_EMULATOR, ENV_INSTANCE, findExecutable, isAlive, readTagged, scanTagged } from './procfs.js';
 import { LoopbackAllocator, type Slot } from './loopback.js';
-import { flushMemcached, resizeMemcached } from './memcached-ops.js';
-import { parseStats, sendCommand, waitUntilAnswers } from './memcached-text.js';
+import { answersAsPid, flushMemcached, resizeMemcached } from './memcached-ops.js';
+import { parseStats, waitUntilAnswers } from './memcached-text.js';
 import type { BackendOptions, Endpoint, InstanceSpec, KnownInstance, MemcachedBackend, ReconcileResult } from './types.js';
 
 const START_DEADLINE_MS = 5000;
@@ -21,16 +21,6 @@ interface Tracked {
 
 /** Memcached could not bind its address: someone else (another emulator?) holds it, so try another. */
 class AddressBusy extends Error {}
-
-/** STAT pid tells our memcached apart from another emulator's that won the race for the same address. */
-async function answersAsPid(ep: Endpoint, pid: number | undefined, timeoutMs: number): Promise<boolean> {
-  try {
-    const stats = parseStats(await sendCommand(ep.address, ep.port, 'stats', timeoutMs));
-    return stats.has('pid') && (pid === undefined || stats.get('pid') === String(pid));
-  } catch {
-    return false;
-  }
-}
 
 export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
   const log = opts.log.child({ backend: 'process' });

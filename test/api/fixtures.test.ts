@@ -12,7 +12,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'regions.json'), JSON.stringify([{ RegionId: 'US_Dallas_A', SiteName: '北美地区-达拉斯-可用区A' }]));
   fs.writeFileSync(
     path.join(dir, 'vdcs.json'),
-    JSON.stringify([{ VdcId: 'vdc-us-1', VdcName: 'dallas-team', RegionId: 'US_Dallas_A', Pipes: [{ PipeId: 'pipe-us-1', Segment: '10.9.8.0/28' }] }]),
+    JSON.stringify([{ VdcId: 'vdc-us-1', VdcName: 'dallas-team', RegionId: 'US_Dallas_A', Pipes: [{ PipeId: 'pipe-us-1', Segment: '192.0.2.0/28' }] }]),
   );
   fs.writeFileSync(path.join(dir, 'credentials.json'), JSON.stringify([{ AccessKeyId: 'team-ak', AccessKeySecret: 'team-sk' }]));
   emu = await startEmulator({ fixturesDir: dir });
@@ -37,6 +37,6 @@ describe('--fixtures DIR replaces the built-in fixtures', () => {
     const { InstanceIds } = await team.createMemcachedInstance({ ConfSize: '1G', VdcId: 'vdc-us-1', PipeId: 'pipe-us-1', RegionId: 'US_Dallas_A' });
     const d = await team.waitForStatus(InstanceIds[0], ['running']);
     expect([d.AppName, d.SiteName, d.SiteId]).toEqual(['dallas-team', '北美地区-达拉斯-可用区A', 'US_Dallas_A']);
-    expect(d.Address).toMatch(/^10\.9\.8\.([1-9]|1[0-4])$/);
+    expect(d.Address).toMatch(/^192\.0\.2\.([1-9]|1[0-4])$/);
   });
 });

@@ -15,7 +15,7 @@ const requireDocker = process.env.CDS_EMU_REQUIRE_DOCKER === '1';
 const ping = await pingDocker({ dockerHost }, 1500);
 const emulatorId = `test-${randomUUID()}`;
 const opts: BackendOptions = { emulatorId, memcachedBin: 'unused', memcachedImage: image, dockerHost, log: pino({ level: 'silent' }) };
-const spec = (instanceId: string, memoryMb = 64): InstanceSpec => ({ instanceId, memoryMb, maxConnections: 10000, segment: '10.0.0.0/24' });
+const spec = (instanceId: string, memoryMb = 64): InstanceSpec => ({ instanceId, memoryMb, maxConnections: 10000, segment: '192.0.2.0/24' });
 
 const socketPath = dockerHost?.startsWith('unix://') ? dockerHost.slice('unix://'.length) : undefined;
 const engine = new Docker(socketPath ? { socketPath, host: undefined } : undefined);

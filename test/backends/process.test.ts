@@ -19,7 +19,7 @@ const opts: BackendOptions = {
   memcachedImage: 'unused',
   log: pino({ level: 'silent' }),
 };
-const spec = (instanceId: string, memoryMb = 64): InstanceSpec => ({ instanceId, memoryMb, maxConnections: 10000, segment: '10.0.0.0/24' });
+const spec = (instanceId: string, memoryMb = 64): InstanceSpec => ({ instanceId, memoryMb, maxConnections: 10000, segment: '192.0.2.0/24' });
 
 async function withClient<T>(ep: Endpoint, use: (c: memjs.Client) => Promise<T>): Promise<T> {
   const client = memjs.Client.create(`${ep.address}:${ep.port}`, { retries: 0, timeout: 2, logger: { log: () => undefined } });
