@@ -1,6 +1,7 @@
 // server.ts — entry: config → logger → buildApp → listen; graceful SIGINT/SIGTERM. Nothing else.
 import { ConfigError, helpText, loadConfig, VERSION } from './config.js';
 import { createLogger } from './logger.js';
+import { followNpmParent } from './npm-parent.js';
 import { buildApp } from './app.js';
 import { WELL_KNOWN } from './fixtures.js';
 
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   );
 
   let closing = false;
+  followNpmParent(log, () => closing);
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;

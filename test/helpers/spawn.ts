@@ -8,6 +8,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export interface Spawned {
   proc: ChildProcess;
   url: string;
+  /** The emulator's own pid (from its ready line): not proc.pid when npm runs it. */
+  pid: number;
   logs: string[];
   /** SIGKILL and wait for the exit. */
   kill9(): Promise<void>;
@@ -28,8 +30,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
 
 export const DEV_ENTRY = ['--import', 'tsx', 'src/server.ts'];
 
-export function spawnEmulator(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, entry = DEV_ENTRY): Promise<Spawned> {
-  const proc = spawn(process.execPath, [...entry, '--port', '0', ...args], {
+/** `entry` runs under `cmd` (node by default; `npm` with ['start', '--'] runs it as users do). */
+export function spawnEmulator(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, entry = DEV_ENTRY, cmd = process.execPath): Promise<Spawned> {
+  const proc = spawn(cmd, [...entry, '--port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, CDS_EMU_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,6 +60,7 @@ export function spawnEmulator(args: string[], env: NodeJS.ProcessEnv = {}, timeo
             resolve({
               proc,
               url: rec.url,
+              pid: rec.pid,
               logs,
               kill9: async () => {
                 proc.kill('SIGKILL');
