@@ -34,7 +34,7 @@ const cases = (): Case[] => [
   { name: 'Amount huge', send: () => post('CreateMemcachedInstance', JSON.stringify({ ...docCreate, Amount: 1e308 })), status: 400, code: '20001' },
   { name: 'InstanceId as an array', send: () => post('DeleteMemcachedInstance', JSON.stringify({ InstanceId: [id] })), status: 400, code: '20001' },
   { name: 'InstanceId SQL-looking', send: () => post('DeleteMemcachedInstance', JSON.stringify({ InstanceId: "' OR '1'='1" })), status: 404, code: 'ResourceNotFound' },
-  { name: 'Keyword SQL wildcard', send: () => post('DeleteMemcachedInstance', JSON.stringify({ InstanceId: '%' })), status: 404, code: 'ResourceNotFound' },
+  { name: 'InstanceId SQL wildcard', send: () => post('DeleteMemcachedInstance', JSON.stringify({ InstanceId: '%' })), status: 404, code: 'ResourceNotFound' },
   { name: 'missing Create fields', send: () => post('CreateMemcachedInstance', '{}'), status: 400, code: '20001' },
   { name: '__proto__ pollution attempt', send: () => post('CreateMemcachedInstance', '{"__proto__":{"ConfSize":"1G"},"constructor":{"prototype":{"x":1}}}'), status: 400, code: '20001' },
   { name: 'unknown action', send: () => post('RebootMemcachedInstance', '{}'), status: 400, code: 'UnsupportedAction' },

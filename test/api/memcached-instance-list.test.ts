@@ -72,6 +72,14 @@ describe('MemcachedInstanceList', () => {
     expect((await emu.client.memcachedInstanceList({ Keyword: 'no-such-thing' })).Total).toBe(0);
   });
 
+  it('treats SQL-looking keywords and wildcards as plain text', async () => {
+    for (const Keyword of ["' OR '1'='1", '%', '_', "'; DROP TABLE instances; --"]) {
+      expect((await emu.client.memcachedInstanceList({ Keyword })).Total).toBe(0);
+    }
+    expect((await emu.client.memcachedInstanceList({ VdcId: "' OR 1=1 --" })).Total).toBe(0);
+    expect((await emu.client.memcachedInstanceList()).Total).toBe(3);
+  });
+
   it('answers 20001 naming the field for a non-string Keyword or VdcId', async () => {
     for (const body of [{ Keyword: 5 }, { VdcId: { a: 1 } }]) {
       const r = await emu.client.call('MemcachedInstanceList', body);
