@@ -1,7 +1,7 @@
 // backends/process.ts — one detached memcached child per instance, tagged through its environment so a restarted emulator can adopt it; no SQL, no HTTP, never kills an untagged process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ENV_EMULATOR, ENV_INSTANCE, findExecutable, isAlive, readTagged, scanTagged } from './procfs.js';
+import { ENV_EMULATOR, ENV_INSTANCE, findExecutable, isAlive, openFilesHardLimit, readTagged, scanTagged } from './procfs.js';
 import { LoopbackAllocator, type Slot } from './loopback.js';
 import { answersAsPid, flushMemcached, resizeMemcached } from './memcached-ops.js';
 import { parseStats, waitUntilAnswers } from './memcached-text.js';
@@ -60,8 +60,18 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
     if (!(await waitGone(pid, TERM_GRACE_MS, child))) throw new Error(`memcached pid ${pid} of ${instanceId} did not exit after SIGKILL`);
   }
 
+  // memcached needs an open-files limit of -c plus a few; a non-root user cannot go past the hard limit, and
+  // memcached would refuse to start. Fewer connections beat no instance (Describe still reports Coon 10000).
+  const hardLimit = openFilesHardLimit();
+  function connectionsFor(spec: InstanceSpec): number {
+    if (asRoot || hardLimit === undefined || hardLimit >= spec.maxConnections + 64) return spec.maxConnections;
+    const conns = Math.max(64, hardLimit - 64);
+    log.warn({ instanceId: spec.instanceId, hardLimit, conns }, 'open-files hard limit too low for -c 10000; starting memcached with fewer connections');
+    return conns;
+  }
+
   async function startAt(spec: InstanceSpec, slot: Slot): Promise<Tracked> {
-    const args = ['-l', slot.address, '-p', String(slot.port), '-m', String(spec.memoryMb), '-c', String(spec.maxConnections), '-U', '0'];
+    const args = ['-l', slot.address, '-p', String(slot.port), '-m', String(spec.memoryMb), '-c', String(connectionsFor(spec)), '-U', '0'];
     if (asRoot) args.push('-u', 'root');
     // Detached (own session) and unref'd: the child must outlive a kill -9 of the emulator so it can be adopted.
     const child = spawn(findExecutable(opts.memcachedBin) ?? opts.memcachedBin, args, {

@@ -74,3 +74,10 @@ export function findExecutable(bin: string): string | undefined {
   }
   return undefined;
 }
+
+/** This process's hard limit on open files (children inherit it), from /proc/self/limits; undefined if unknown. */
+export function openFilesHardLimit(): number | undefined {
+  const line = (procFile(Number(process.pid), 'limits') ?? '').split('\n').find((l) => l.startsWith('Max open files'));
+  const hard = line?.trim().split(/\s+/)[4];
+  return hard && /^\d+$/.test(hard) ? Number(hard) : undefined;
+}

@@ -7,6 +7,7 @@ import { docCreate } from '../helpers/emulator.js';
 import { leftovers } from '../helpers/backend-env.js';
 import { setGet } from '../helpers/memcached.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
+import { scanTagged } from '../../src/backends/procfs.js';
 
 const alive = (pid: number) => {
   try {
@@ -23,10 +24,11 @@ describe('kill -9 of `npm start` (the process a user or a harness holds)', () =>
     const args = ['--data', path.join(dir, 'state.db'), '--backend', 'process', '--task-delay-ms', '0'];
     const npm = await spawnEmulator(args, { CDS_EMU_LOG_LEVEL: 'info' }, 60_000, ['start', '--'], 'npm');
     let next: Awaited<ReturnType<typeof spawnEmulator>> | undefined;
+    let emulatorId = '';
     try {
       expect(npm.pid).not.toBe(npm.proc.pid);
       let api = new CdsMemcachedClient({ endpoint: npm.url });
-      const emulatorId = (await (await fetch(`${npm.url}/_emulator/state`)).json()).emulatorId as string;
+      emulatorId = (await (await fetch(`${npm.url}/_emulator/state`)).json()).emulatorId as string;
       const { InstanceIds } = await api.createMemcachedInstance(docCreate);
       const inst = await api.waitForStatus(InstanceIds[0], ['running']);
       expect(await setGet(inst.Address, inst.Port, 'k', 'kept')).toBe('kept');
@@ -45,6 +47,8 @@ describe('kill -9 of `npm start` (the process a user or a harness holds)', () =>
     } finally {
       if (alive(npm.pid)) process.kill(npm.pid, 'SIGKILL');
       await next?.kill9().catch(() => undefined);
+      // Whatever a failed assertion left behind: this test's memcacheds only.
+      for (const p of emulatorId ? scanTagged(emulatorId) : []) process.kill(p.pid, 'SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
