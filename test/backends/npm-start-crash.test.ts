@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnEmulator } from '../helpers/spawn.js';
 import { docCreate } from '../helpers/emulator.js';
-import { leftovers } from '../helpers/backend-env.js';
+import { leftovers, removeLeftovers } from '../helpers/backend-env.js';
 import { setGet } from '../helpers/memcached.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
-import { scanTagged } from '../../src/backends/procfs.js';
 
 const alive = (pid: number) => {
   try {
@@ -47,8 +46,7 @@ describe('kill -9 of `npm start` (the process a user or a harness holds)', () =>
     } finally {
       if (alive(npm.pid)) process.kill(npm.pid, 'SIGKILL');
       await next?.kill9().catch(() => undefined);
-      // Whatever a failed assertion left behind: this test's memcacheds only.
-      for (const p of emulatorId ? scanTagged(emulatorId) : []) process.kill(p.pid, 'SIGKILL');
+      await removeLeftovers('process', emulatorId);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

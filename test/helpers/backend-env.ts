@@ -30,3 +30,15 @@ export async function leftovers(kind: 'process' | 'docker', emulatorId: string):
   const list = await docker.listContainers({ all: true, filters: { label: [`cds-emu.emulator=${emulatorId}`] } });
   return list.length;
 }
+
+/** After a failed assertion: remove what this test's emulator left (its own processes or containers only). */
+export async function removeLeftovers(kind: 'process' | 'docker', emulatorId: string): Promise<void> {
+  if (!emulatorId) return;
+  if (kind === 'process') {
+    for (const p of scanTagged(emulatorId)) process.kill(p.pid, 'SIGKILL');
+    return;
+  }
+  const docker = new Docker(engineOptions(process.env.DOCKER_HOST));
+  const list = await docker.listContainers({ all: true, filters: { label: [`cds-emu.emulator=${emulatorId}`] } });
+  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+}

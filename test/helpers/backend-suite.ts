@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startEmulator, docCreate, type Emulator } from './emulator.js';
 import { spawnEmulator } from './spawn.js';
 import { assertLoopback, maxbytes, refuses, setGet, textCommand } from './memcached.js';
-import { leftovers, IMAGE } from './backend-env.js';
+import { leftovers, removeLeftovers, IMAGE } from './backend-env.js';
 import { CdsMemcachedClient, type InstanceDetail } from '../../src/client/index.js';
 import { scanTagged } from '../../src/backends/procfs.js';
 import Docker from 'dockerode';
@@ -112,10 +112,11 @@ export function backendSuite(kind: Kind, available: () => Promise<boolean>) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cds-emu-${kind}-crash-`));
       const args = ['--data', path.join(dir, 'state.db'), '--backend', kind, '--watchdog-ms', '500'];
       let emu1 = await spawnEmulator([...args, '--task-delay-ms', '0'], env);
+      let id = '';
       try {
         let api = new CdsMemcachedClient({ endpoint: emu1.url });
         const state = await (await fetch(`${emu1.url}/_emulator/state`)).json();
-        const id = state.emulatorId as string;
+        id = state.emulatorId as string;
         const { InstanceIds } = await api.createMemcachedInstance({ ...docCreate, Amount: 2 });
         const [x, y] = await Promise.all(InstanceIds.map((i) => api.waitForStatus(i, ['running'])));
         await setGet(...endpoint(x), 'survives', 'yes');
@@ -151,6 +152,7 @@ export function backendSuite(kind: Kind, available: () => Promise<boolean>) {
         expect(await leftovers(kind, id)).toBe(0);
       } finally {
         await emu1.kill9().catch(() => undefined);
+        await removeLeftovers(kind, id);
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
