@@ -144,7 +144,7 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
     const avoid = new Set<string>();
     let last: Error | undefined;
     for (let attempt = 0; attempt < (hostNet ? BIND_ATTEMPTS : 1); attempt++) {
-      const slot = hostNet ? await slots.acquire(avoid) : undefined;
+      const slot = hostNet ? await slots.acquire(avoid, attempt === 0 ? spec.preferred : undefined) : undefined;
       try {
         const { endpoint, pid } = await startContainer(spec, slot);
         tracked.set(spec.instanceId, { containerId: endpoint.ref as string, endpoint, pid });

@@ -52,8 +52,10 @@ export class LoopbackAllocator {
     return this.mode;
   }
 
-  async acquire(avoid: ReadonlySet<string> = new Set()): Promise<Slot> {
-    if ((await this.detectMode()) === 'addresses') {
+  async acquire(avoid: ReadonlySet<string> = new Set(), preferred?: Slot): Promise<Slot> {
+    const mode = await this.detectMode();
+    if (preferred && (await this.tryPreferred(mode, preferred, avoid))) return { address: preferred.address, port: preferred.port };
+    if (mode === 'addresses') {
       // After a lost race, emulators that scan in the same order keep colliding on the next free address:
       // the loser jumps a random distance ahead (wrapping round) instead.
       const start = avoid.size > 0 ? Math.floor(Math.random() * Math.min(this.maxProbes, 64)) : 0;
@@ -70,6 +72,17 @@ export class LoopbackAllocator {
       this.log.warn({ probes: this.maxProbes }, 'no free loopback address on port 11211; falling back to 127.0.0.1 with a free port');
     }
     return this.acquirePort(avoid);
+  }
+
+  /** The slot an instance had before, if it is of the kind this machine hands out and nobody holds it now. */
+  private async tryPreferred(mode: 'addresses' | 'ports', slot: Slot, avoid: ReadonlySet<string>): Promise<boolean> {
+    const fits = mode === 'addresses' ? /^127\./.test(slot.address) && slot.port === MEMCACHED_PORT : slot.address === '127.0.0.1';
+    const key = keyOf(slot);
+    if (!fits || this.taken.has(key) || avoid.has(key)) return false;
+    this.taken.add(key);
+    if ('port' in (await probe(slot.address, slot.port))) return true;
+    this.taken.delete(key);
+    return false;
   }
 
   private async acquirePort(avoid: ReadonlySet<string>): Promise<Slot> {

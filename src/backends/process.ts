@@ -140,7 +140,7 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
       const avoid = new Set<string>();
       let last: Error | undefined;
       for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
-        const slot = await slots.acquire(avoid);
+        const slot = await slots.acquire(avoid, attempt === 0 ? spec.preferred : undefined);
         try {
           const t = await startAt(spec, slot);
           tracked.set(spec.instanceId, t);

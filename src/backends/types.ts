@@ -16,6 +16,8 @@ export interface InstanceSpec {
   maxConnections: number;
   /** The pipe's address segment (CIDR), used by `none` to make up a plausible private address. */
   segment: string;
+  /** Where it ran before (a restart re-creating it): taken again if still free, so the address a client knows survives. */
+  preferred?: { address: string; port: number };
 }
 
 export interface KnownInstance {

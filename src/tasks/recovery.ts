@@ -24,7 +24,7 @@ export async function recoverBackends(d: RunnerDeps): Promise<RecoveryReport> {
   }
   for (const a of result.adopted) store.instances.recordEndpoint(a.instanceId, a.endpoint);
 
-  // A running (or resizing) instance whose memcached is gone is started again, empty, at a fresh endpoint;
+  // A running (or resizing) instance whose memcached is gone is started again, empty, at its old address if free;
   // creating and deleting ones are left to their pending tasks, error ones stay error.
   const missing = new Set(result.missing);
   let recreated = 0;
@@ -34,7 +34,8 @@ export async function recoverBackends(d: RunnerDeps): Promise<RecoveryReport> {
       .filter((i) => missing.has(i.id) && (i.status === 'running' || i.status === 'updating'))
       .map(async (inst) => {
         try {
-          const ep = await backend.provision(specOf(inst, d.fixtures.current));
+          const before = endpointOf(inst);
+          const ep = await backend.provision({ ...specOf(inst, d.fixtures.current), preferred: before && { address: before.address, port: before.port } });
           store.instances.recordEndpoint(inst.id, ep);
           recreated++;
         } catch (e) {

@@ -35,7 +35,8 @@ async function work(d: RunnerDeps, task: Task, inst: Instance): Promise<() => vo
   switch (task.kind) {
     case 'create': {
       // After a crash the memcached may already be up (adopted at start-up): don't start a second one.
-      const endpoint = ep && (await backend.isUp(ep)) ? ep : await backend.provision(specOf(inst, d.fixtures.current));
+      const endpoint =
+        ep && (await backend.isUp(ep)) ? ep : await backend.provision({ ...specOf(inst, d.fixtures.current), preferred: ep && { address: ep.address, port: ep.port } });
       return () => {
         if (!store.instances.setRunningAt(inst.id, endpoint, clock.now())) void backend.destroy(inst.id, endpoint);
       };

@@ -126,6 +126,10 @@ export function backendSuite(kind: Kind, available: () => Promise<boolean>) {
         emu1 = await spawnEmulator([...args, '--task-delay-ms', '0'], env);
         api = new CdsMemcachedClient({ endpoint: emu1.url });
         const x2 = await api.waitForStatus(x.InstanceId, ['running']);
+        const y2 = await api.waitForStatus(y.InstanceId, ['running']);
+        // Started again (empty) after the graceful stop, each at the address its clients already know.
+        expect([`${x2.Address}:${x2.Port}`, `${y2.Address}:${y2.Port}`]).toEqual([`${x.Address}:${x.Port}`, `${y.Address}:${y.Port}`]);
+        expect(await setGet(...endpoint(x2), 'survives')).toBeNull();
         expect(await setGet(...endpoint(x2), 'survives', 'yes')).toBe('yes');
         await emu1.kill9();
         // Mid-task: restart with a long delay, queue work, crash again.
