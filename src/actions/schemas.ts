@@ -34,8 +34,3 @@ function describeValue(v: unknown): string {
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
-
-/** Fields sent as JSON null mean "not given", the way loosely typed clients send optional fields. */
-export function dropNulls(input: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null));
-}

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { Errors } from '../errors.js';
 import { ACTIONS, type Product } from '../actions/index.js';
-import { dropNulls, validate } from '../actions/schemas.js';
+import { validate } from '../actions/schemas.js';
 import { firstValues, parseQuery } from '../signing/index.js';
 import { authorize, COMMON_PARAMS } from './auth.js';
 
@@ -16,6 +16,15 @@ const ROUTES: Array<[string, Product]> = [
 ];
 
 const NOT_BUSINESS = new Set<string>(COMMON_PARAMS);
+
+/** Query fields that are not common parameters, then the body's over them; JSON nulls mean "not given". */
+function businessInput(q: Record<string, string>, body: Record<string, unknown> | undefined): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const k in q) if (!NOT_BUSINESS.has(k)) input[k] = q[k];
+  // `input.__proto__ = …` would set the prototype rather than a field.
+  if (body) for (const k of Object.keys(body)) if (body[k] !== null && k !== '__proto__') input[k] = body[k];
+  return input;
+}
 
 function rawQuery(url: string): string {
   const i = url.indexOf('?');
@@ -45,8 +54,7 @@ export function registerApi(app: FastifyInstance, ctx: Ctx): void {
     if (!action) throw Errors.unsupportedAction(q.Action);
 
     // Business fields may come in the query too (one SDK copies them there); the body wins.
-    const fromQuery = Object.fromEntries(Object.entries(q).filter(([k]) => !NOT_BUSINESS.has(k)));
-    const input = dropNulls({ ...fromQuery, ...((req.body as Record<string, unknown> | undefined) ?? {}) });
+    const input = businessInput(q, req.body as Record<string, unknown> | undefined);
     action.precheck?.(input);
     const result = action.handle(ctx, validate(action.schema, input));
     return { Code: 'Success', Data: result.data, Message: result.message, ...result.extra };
