@@ -43,3 +43,5 @@ CREATE TABLE nonces (
   nonce         TEXT NOT NULL,
   expires_at    INTEGER NOT NULL
 );
+-- Expiries arrive in nearly increasing order, so this index grows at its end too.
+CREATE INDEX nonces_expiry ON nonces (expires_at);

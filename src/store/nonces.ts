@@ -13,8 +13,8 @@ export function nonceRepo(db: DB) {
   const s = {
     insert: db.prepare('INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)'),
     live: db.prepare('SELECT access_key_id AS accessKeyId, nonce, expires_at AS expiresAt FROM nonces WHERE expires_at >= ? ORDER BY id'),
-    // Rows arrive roughly in expiry order: delete expired ones from the head, a chunk at a time.
-    prune: db.prepare(`DELETE FROM nonces WHERE id IN (SELECT id FROM nonces ORDER BY id LIMIT ${PRUNE_CHUNK}) AND expires_at < ?`),
+    // A chunk at a time, so a large backlog never holds the event loop for long.
+    prune: db.prepare(`DELETE FROM nonces WHERE id IN (SELECT id FROM nonces WHERE expires_at < ? LIMIT ${PRUNE_CHUNK})`),
     removeAll: db.prepare('DELETE FROM nonces'),
   };
   const appendMany = db.transaction((batch: NonceEntry[]) => {

@@ -33,6 +33,16 @@ describe('NonceGuard', () => {
     await store.close();
   });
 
+  it('prunes every expired nonce even behind one that expires late', async () => {
+    const store = createStore(':memory:');
+    const g = new NonceGuard(store.nonces);
+    await g.remember('ak', 'late', 1_000_000);
+    await Promise.all(Array.from({ length: 12_000 }, (_, i) => g.remember('ak', `n${i}`, 1000)));
+    g.prune(5000);
+    expect(store.nonces.live(0).map((n) => n.nonce)).toEqual(['late']);
+    await store.close();
+  });
+
   it('does not count a nonce as used when it could not be recorded', async () => {
     let fail = true;
     const g = new NonceGuard({
