@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createStore } from './store/index.js';
-import { loadFixtures } from './fixtures.js';
+import { fixturesFor } from './fixtures.js';
 import { createNoneBackend } from './backends/none.js';
 import { createBackend } from './backends/select.js';
 import type { MemcachedBackend } from './backends/types.js';
@@ -30,7 +30,7 @@ export interface App {
 }
 
 export async function buildApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<App> {
-  const fixtures = loadFixtures(config.fixturesDir, { id: config.accessKeyId, secret: config.accessKeySecret });
+  const fixtures = fixturesFor(config);
   const store = createStore(config.data, (message) => log.warn({ message }, 'WAL checkpoint failed'));
   let backend: MemcachedBackend;
   let backendReason: string;

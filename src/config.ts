@@ -107,26 +107,17 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
 
 /** Defaults for everything, for tests and embedders; `overrides` win. */
 export function buildConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  const defaults: Config = {
-    host: '127.0.0.1',
-    port: 11210,
-    data: './.cds-emulator/state.db',
-    backend: 'auto',
-    taskDelayMs: 1500,
-    auth: 'enforce',
-    fixturesDir: '',
-    logLevel: 'info',
+  // The flags' defaults are the ones --help prints; only the environment-only settings are listed here.
+  const defaults = {
+    ...(Object.fromEntries(OPTIONS.map((o) => [o.key, o.parse(o.def)])) as Partial<Config>),
     accessKeyId: env.CDS_EMU_ACCESS_KEY_ID || undefined,
     accessKeySecret: env.CDS_EMU_ACCESS_KEY_SECRET || undefined,
     memcachedBin: env.CDS_EMU_MEMCACHED_BIN || 'memcached',
     memcachedImage: env.CDS_EMU_MEMCACHED_IMAGE || 'memcached:1.6-alpine',
     dockerHost: env.DOCKER_HOST || undefined,
-    watchdogMs: 1000,
-    timestampWindowSec: 900,
-    nonceCheck: true,
     bodyLimitBytes: 1024 * 1024,
   };
-  const merged = { ...defaults, ...stripUndefined(overrides) };
+  const merged = { ...defaults, ...stripUndefined(overrides) } as Config;
   if (!merged.fixturesDir) merged.fixturesDir = path.join(PROJECT_ROOT, 'fixtures');
   return Object.freeze(merged);
 }

@@ -58,3 +58,8 @@ export function loadFixtures(dir: string, override?: { id?: string; secret?: str
   }
   return { regions, vdcs, credentials };
 }
+
+/** The fixtures a configuration names, with its credential override applied (start-up and reset alike). */
+export function fixturesFor(config: { fixturesDir: string; accessKeyId?: string; accessKeySecret?: string }): Fixtures {
+  return loadFixtures(config.fixturesDir, { id: config.accessKeyId, secret: config.accessKeySecret });
+}

@@ -1,6 +1,6 @@
 // client/index.ts — a small typed client of the emulated API (and of the cloud: same signing); no emulator internals.
 import { randomUUID } from 'node:crypto';
-import { sign, timestampNow, type QueryPairs } from '../signing/index.js';
+import { signedQueryString, timestampNow, type QueryPairs } from '../signing/index.js';
 
 export interface ClientOptions {
   /** e.g. http://127.0.0.1:11210 — the product path is added per call. */
@@ -90,8 +90,7 @@ export class CdsMemcachedClient {
       ['Version', '2019-08-08'],
       ...Object.entries(extra),
     ];
-    const signature = sign(method, pairs, this.opts.accessKeySecret ?? WELL_KNOWN_KEY.accessKeySecret, this.opts.signatureMethod);
-    return [...pairs, ['Signature', signature]].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    return signedQueryString(method, pairs, this.opts.accessKeySecret ?? WELL_KNOWN_KEY.accessKeySecret, this.opts.signatureMethod);
   }
 
   /** One raw call; never throws for an API error, so tests can look at any answer. */
@@ -134,25 +133,23 @@ export class CdsMemcachedClient {
   }
 
   /** Poll Describe until the instance has one of `statuses`, or the deadline passes. */
-  async waitForStatus(InstanceId: string, statuses: string[], timeoutMs = 30_000, intervalMs = 50): Promise<InstanceDetail> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const d = await this.describeMemcachedInstance(InstanceId);
-      if (statuses.includes(d.Status)) return d;
-      if (Date.now() > deadline) throw new Error(`instance ${InstanceId} is still ${d.Status} after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
+  waitForStatus(InstanceId: string, statuses: string[], timeoutMs = 30_000, intervalMs = 50): Promise<InstanceDetail> {
+    return poll(() => this.describeMemcachedInstance(InstanceId), (d) => statuses.includes(d.Status), `instance ${InstanceId}`, timeoutMs, intervalMs);
   }
 
   /** Poll DescribeTask until the task is FINISH or ERROR. */
-  async waitForTask(TaskId: number, timeoutMs = 30_000, intervalMs = 50) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const t = await this.describeTask(TaskId);
-      if (t.Status === 'FINISH' || t.Status === 'ERROR') return t;
-      if (Date.now() > deadline) throw new Error(`task ${TaskId} is still ${t.Status} after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
+  waitForTask(TaskId: number, timeoutMs = 30_000, intervalMs = 50) {
+    return poll(() => this.describeTask(TaskId), (t) => t.Status === 'FINISH' || t.Status === 'ERROR', `task ${TaskId}`, timeoutMs, intervalMs);
+  }
+}
+
+async function poll<T extends { Status: string }>(get: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs: number, intervalMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await get();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what} is still ${v.Status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../context.js';
 import type { Scheduler } from '../tasks/scheduler.js';
 import { VERSION } from '../config.js';
-import { loadFixtures } from '../fixtures.js';
+import { fixturesFor } from '../fixtures.js';
 import { endpointOf } from '../tasks/runners.js';
 
 export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: Scheduler): void {
@@ -27,7 +27,7 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
           ctx.backend.destroy(i.id, endpointOf(i)).catch((e: Error) => failures.push({ instanceId: i.id, error: e.message })),
         ),
       );
-      const fixtures = loadFixtures(ctx.config.fixturesDir, { id: ctx.config.accessKeyId, secret: ctx.config.accessKeySecret });
+      const fixtures = fixturesFor(ctx.config);
       ctx.store.tx(() => {
         ctx.store.instances.removeAll();
         ctx.store.tasks.removeAll();

@@ -1,5 +1,5 @@
 // http/errors.ts — the one error handler: every failure leaves in the vendor envelope, never a stack trace.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, Errors } from '../errors.js';
 
 function toApiError(err: FastifyError, bodyLimit: number): ApiError | undefined {
@@ -12,17 +12,15 @@ function toApiError(err: FastifyError, bodyLimit: number): ApiError | undefined 
   return undefined;
 }
 
+function send(api: ApiError, req: FastifyRequest, reply: FastifyReply): void {
+  reply.code(api.httpStatus).send({ Code: api.code, Message: api.message, Data: {}, RequestId: req.id });
+}
+
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    let api = toApiError(err, bodyLimit);
-    if (!api) {
-      req.log.error({ err }, 'unexpected error');
-      api = Errors.internal();
-    }
-    reply.code(api.httpStatus).send({ Code: api.code, Message: api.message, Data: {}, RequestId: req.id });
+    const api = toApiError(err, bodyLimit);
+    if (!api) req.log.error({ err }, 'unexpected error');
+    send(api ?? Errors.internal(), req, reply);
   });
-  app.setNotFoundHandler((req, reply) => {
-    const api = Errors.notFound(req.url.split('?')[0]);
-    reply.code(api.httpStatus).send({ Code: api.code, Message: api.message, Data: {}, RequestId: req.id });
-  });
+  app.setNotFoundHandler((req, reply) => send(Errors.notFound(req.url.split('?')[0]), req, reply));
 }

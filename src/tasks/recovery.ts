@@ -34,8 +34,7 @@ export async function recoverBackends(d: RunnerDeps): Promise<RecoveryReport> {
       .filter((i) => missing.has(i.id) && (i.status === 'running' || i.status === 'updating'))
       .map(async (inst) => {
         try {
-          const before = endpointOf(inst);
-          const ep = await backend.provision({ ...specOf(inst, d.fixtures.current), preferred: before && { address: before.address, port: before.port } });
+          const ep = await backend.provision(specOf(inst, d.fixtures.current));
           store.instances.recordEndpoint(inst.id, ep);
           recreated++;
         } catch (e) {

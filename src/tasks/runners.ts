@@ -14,6 +14,7 @@ export interface RunnerDeps {
   fixtures: { current: Fixtures };
 }
 
+/** What to provision for an instance; where it ran before (if anywhere) is preferred, so its address survives. */
 export function specOf(inst: Instance, fixtures: Fixtures): InstanceSpec {
   const pipe = fixtures.vdcs.get(inst.vdcId)?.Pipes.find((p) => p.PipeId === inst.pipeId);
   return {
@@ -21,6 +22,7 @@ export function specOf(inst: Instance, fixtures: Fixtures): InstanceSpec {
     memoryMb: confSizeToMb(inst.confSize),
     maxConnections: PRODUCT.maxConnections,
     segment: pipe?.Segment ?? '10.240.0.0/16',
+    preferred: inst.address ? { address: inst.address, port: inst.port } : undefined,
   };
 }
 
@@ -35,8 +37,7 @@ async function work(d: RunnerDeps, task: Task, inst: Instance): Promise<() => vo
   switch (task.kind) {
     case 'create': {
       // After a crash the memcached may already be up (adopted at start-up): don't start a second one.
-      const endpoint =
-        ep && (await backend.isUp(ep)) ? ep : await backend.provision({ ...specOf(inst, d.fixtures.current), preferred: ep && { address: ep.address, port: ep.port } });
+      const endpoint = ep && (await backend.isUp(ep)) ? ep : await backend.provision(specOf(inst, d.fixtures.current));
       return () => {
         if (!store.instances.setRunningAt(inst.id, endpoint, clock.now())) void backend.destroy(inst.id, endpoint);
       };
