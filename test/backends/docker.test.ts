@@ -2,9 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
-import memjs from 'memjs';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dataContract } from '../helpers/backend-contract.js';
+import { read, stillAnswers } from '../helpers/memcached.js';
 import { createDockerBackend, LABEL_EMULATOR, LABEL_INSTANCE, pingDocker } from '../../src/backends/docker.js';
 import { parseStats, sendCommand } from '../../src/backends/memcached-text.js';
 import type { BackendOptions, Endpoint, InstanceSpec, MemcachedBackend } from '../../src/backends/types.js';
@@ -21,29 +22,6 @@ const socketPath = dockerHost?.startsWith('unix://') ? dockerHost.slice('unix://
 const engine = new Docker(socketPath ? { socketPath, host: undefined } : undefined);
 const labelled = async (id = emulatorId) =>
   engine.listContainers({ all: true, filters: { label: [`${LABEL_EMULATOR}=${id}`] } });
-
-async function withClient<T>(ep: Endpoint, use: (c: memjs.Client) => Promise<T>): Promise<T> {
-  const client = memjs.Client.create(`${ep.address}:${ep.port}`, { retries: 0, timeout: 2, logger: { log: () => undefined } });
-  try {
-    return await use(client);
-  } finally {
-    client.close();
-  }
-}
-const put = (ep: Endpoint, key: string, value: string) => withClient(ep, (c) => c.set(key, value, {}));
-const read = (ep: Endpoint, key: string) => withClient(ep, async (c) => (await c.get(key)).value?.toString() ?? null);
-
-/**
- * Does the memcached with this pid still answer at the endpoint? Not "does anything answer": other emulators
- * (parallel test files, other processes) may reuse a freed address at once, or be stopping theirs there.
- */
-async function stillAnswers(ep: Endpoint, pid: number | undefined): Promise<boolean> {
-  try {
-    return parseStats(await sendCommand(ep.address, ep.port, 'stats', 2000)).get('pid') === String(pid);
-  } catch {
-    return false;
-  }
-}
 
 describe('docker backend without an engine', () => {
   it('rejects provision at once with the reason when the engine is unreachable', async () => {
@@ -88,26 +66,7 @@ describe.skipIf(ping !== true && !requireDocker)('docker backend', { timeout: 60
     }
   });
 
-  it('keeps the data of each instance apart', async () => {
-    await put(ep.a, 'k', 'from-a');
-    await put(ep.b, 'k', 'from-b');
-    expect(await read(ep.a, 'k')).toBe('from-a');
-    expect(await read(ep.b, 'k')).toBe('from-b');
-  });
-
-  it('resizes at run time, keeping the data, and stats settings shows the new maxbytes', async () => {
-    await backend.resize(ep.a, 256);
-    const settings = parseStats(await sendCommand(ep.a.address, ep.a.port, 'stats settings'));
-    expect(settings.get('maxbytes')).toBe(String(256 * 1024 * 1024));
-    expect(await read(ep.a, 'k')).toBe('from-a');
-  });
-
-  it('flushes every key of one instance only', async () => {
-    await backend.flush(ep.a);
-    expect(await read(ep.a, 'k')).toBeNull();
-    expect(await read(ep.b, 'k')).toBe('from-b');
-    await put(ep.a, 'after-flush', 'kept');
-  });
+  dataContract(backend, ep, 256);
 
   it('reports an instance down once its container is killed', async () => {
     ep.dead = await backend.provision(spec(id.dead));

@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import memjs from 'memjs';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dataContract } from '../helpers/backend-contract.js';
+import { put, read, stillAnswers } from '../helpers/memcached.js';
 import { parseStats, sendCommand } from '../../src/backends/memcached-text.js';
 import { createProcessBackend } from '../../src/backends/process.js';
 import { isAlive, scanTagged } from '../../src/backends/procfs.js';
@@ -20,29 +21,6 @@ const opts: BackendOptions = {
   log: pino({ level: 'silent' }),
 };
 const spec = (instanceId: string, memoryMb = 64): InstanceSpec => ({ instanceId, memoryMb, maxConnections: 10000, segment: '192.0.2.0/24' });
-
-async function withClient<T>(ep: Endpoint, use: (c: memjs.Client) => Promise<T>): Promise<T> {
-  const client = memjs.Client.create(`${ep.address}:${ep.port}`, { retries: 0, timeout: 2, logger: { log: () => undefined } });
-  try {
-    return await use(client);
-  } finally {
-    client.close();
-  }
-}
-const put = (ep: Endpoint, key: string, value: string) => withClient(ep, (c) => c.set(key, value, {}));
-const read = (ep: Endpoint, key: string) => withClient(ep, async (c) => (await c.get(key)).value?.toString() ?? null);
-
-/**
- * Does the memcached with this pid still answer at the endpoint? Not "does anything answer": other emulators
- * (parallel test files, other processes) may reuse a freed address at once, or be stopping theirs there.
- */
-async function stillAnswers(ep: Endpoint, pid: number | undefined): Promise<boolean> {
-  try {
-    return parseStats(await sendCommand(ep.address, ep.port, 'stats', 2000)).get('pid') === String(pid);
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntilGone(pid: number): Promise<void> {
   for (let i = 0; i < 200 && isAlive(pid); i++) await sleep(25);
@@ -75,26 +53,7 @@ describe('process backend', { timeout: 30_000 }, () => {
     expect(pids()).toEqual([Number(ep.a.ref), Number(ep.b.ref)].sort());
   });
 
-  it('keeps the data of each instance apart', async () => {
-    await put(ep.a, 'k', 'from-a');
-    await put(ep.b, 'k', 'from-b');
-    expect(await read(ep.a, 'k')).toBe('from-a');
-    expect(await read(ep.b, 'k')).toBe('from-b');
-  });
-
-  it('resizes at run time, keeping the data, and stats settings shows the new maxbytes', async () => {
-    await backend.resize(ep.a, 128);
-    const settings = parseStats(await sendCommand(ep.a.address, ep.a.port, 'stats settings'));
-    expect(settings.get('maxbytes')).toBe(String(128 * 1024 * 1024));
-    expect(await read(ep.a, 'k')).toBe('from-a');
-  });
-
-  it('flushes every key of one instance only', async () => {
-    await backend.flush(ep.a);
-    expect(await read(ep.a, 'k')).toBeNull();
-    expect(await read(ep.b, 'k')).toBe('from-b');
-    await put(ep.a, 'after-flush', 'kept');
-  });
+  dataContract(backend, ep, 128);
 
   it('reports an instance down once its memcached is killed', async () => {
     ep.dead = await backend.provision(spec(id.dead));

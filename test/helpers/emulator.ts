@@ -4,7 +4,7 @@ import request from 'supertest';
 import { buildApp, type AppOverrides } from '../../src/app.js';
 import { buildConfig, type Config } from '../../src/config.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
-import { sign, timestampNow, type QueryPairs } from '../../src/signing/index.js';
+import { signedQueryString, timestampNow, type QueryPairs } from '../../src/signing/index.js';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 
@@ -49,8 +49,7 @@ export function signedQuery(
     ...opts.override,
   };
   const pairs: QueryPairs = [...(Object.entries(base).filter(([, v]) => v !== undefined) as QueryPairs), ...(opts.extra ?? [])];
-  const signature = sign(opts.method ?? 'POST', pairs, opts.secret ?? KEY_SECRET, base.SignatureMethod);
-  return [...pairs, ['Signature', signature]].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  return signedQueryString(opts.method ?? 'POST', pairs, opts.secret ?? KEY_SECRET, base.SignatureMethod);
 }
 
 /** Runs every pending task now (the control plane), so a test needs no sleeps. */

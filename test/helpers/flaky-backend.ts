@@ -1,24 +1,36 @@
-// test/helpers/flaky-backend.ts — the none backend with switchable failures, to reach the error paths of the API rules.
+// test/helpers/flaky-backend.ts — the none backend with switchable failures and an optional delay per operation, to
+// reach the error paths of the API rules and to watch how the scheduler calls a backend.
 import { createNoneBackend } from '../../src/backends/none.js';
 import { startEmulator } from './emulator.js';
 import type { MemcachedBackend } from '../../src/backends/types.js';
 
 export type Op = 'provision' | 'resize' | 'flush' | 'destroy' | 'isUp';
 
-export function flakyBackend() {
+export function flakyBackend(opts: { delayMs?: number } = {}) {
   const inner = createNoneBackend();
   const failing = new Set<Op>();
   const calls: Array<{ op: Op; arg: unknown }> = [];
-  const guard = (op: Op, arg: unknown) => {
+  /** Start and end of every slow operation, in the order they happened. */
+  const events: string[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const around = async <T>(op: Op, arg: unknown, work: () => Promise<T>): Promise<T> => {
     calls.push({ op, arg });
     if (failing.has(op)) throw new Error(`injected ${op} failure`);
+    if (!opts.delayMs) return work();
+    events.push(`${op}:start`);
+    maxRunning = Math.max(maxRunning, ++running);
+    await new Promise((r) => setTimeout(r, opts.delayMs));
+    running--;
+    events.push(`${op}:end`);
+    return work();
   };
   const backend: MemcachedBackend = {
     kind: 'process', // not 'none', so that the watchdog looks at it
-    provision: async (spec) => (guard('provision', spec), inner.provision(spec)),
-    resize: async (ep, mb) => (guard('resize', { ep, mb }), inner.resize(ep, mb)),
-    flush: async (ep) => (guard('flush', ep), inner.flush(ep)),
-    destroy: async (id, ep) => (guard('destroy', id), inner.destroy(id, ep)),
+    provision: (spec) => around('provision', spec, () => inner.provision(spec)),
+    resize: (ep, mb) => around('resize', { ep, mb }, () => inner.resize(ep, mb)),
+    flush: (ep) => around('flush', ep, () => inner.flush(ep)),
+    destroy: (id, ep) => around('destroy', id, () => inner.destroy(id, ep)),
     isUp: async (ep) => {
       calls.push({ op: 'isUp', arg: ep });
       return !failing.has('isUp');
@@ -26,7 +38,7 @@ export function flakyBackend() {
     reconcile: (known) => inner.reconcile(known),
     shutdown: () => inner.shutdown(),
   };
-  return { backend, failing, calls };
+  return { backend, failing, calls, events, maxRunning: () => maxRunning };
 }
 
 /** An emulator on the flaky backend with tasks held until the control plane runs them (no sleeps, no watchdog). */

@@ -70,3 +70,29 @@ export function assertLoopback(address: string): void {
     throw new Error(`refusing to connect to non-loopback address ${address}`);
   }
 }
+
+type Where = { address: string; port: string | number };
+
+export async function put(ep: Where, key: string, value: string): Promise<void> {
+  const c = mc(ep.address, ep.port);
+  try {
+    await c.set(key, value, { expires: 0 });
+  } finally {
+    c.close();
+  }
+}
+
+export const read = (ep: Where, key: string) => setGet(ep.address, ep.port, key);
+
+/**
+ * Does the memcached with this pid still answer at the endpoint? Not "does anything answer": other emulators
+ * (parallel test files, other processes) may reuse a freed address at once, or be stopping theirs there.
+ */
+export async function stillAnswers(ep: Where, pid: number | undefined): Promise<boolean> {
+  try {
+    const line = (await textCommand(ep.address, ep.port, 'stats')).find((l) => l.startsWith('STAT pid '));
+    return line === `STAT pid ${pid}`;
+  } catch {
+    return false;
+  }
+}
