@@ -1,6 +1,6 @@
 // backends/none.ts — bookkeeping only: a made-up address inside the pipe's segment; nothing listens, nothing to connect to.
 import { createHash } from 'node:crypto';
-import type { Endpoint, InstanceSpec, KnownInstance, MemcachedBackend, ReconcileResult } from './types.js';
+import type { InstanceSpec, KnownInstance, MemcachedBackend, ReconcileResult } from './types.js';
 
 function ipToInt(ip: string): number {
   return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
@@ -51,5 +51,5 @@ export function createNoneBackend(): MemcachedBackend {
     async shutdown() {
       taken.clear();
     },
-  } satisfies MemcachedBackend & { provision(spec: InstanceSpec): Promise<Endpoint> };
+  } satisfies MemcachedBackend;
 }

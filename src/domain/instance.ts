@@ -24,7 +24,6 @@ export const PRODUCT = {
   billMethod: '0',
   confName: 'Memcached单机版',
   version: 'Memcached1.6',
-  port: '11211',
   maxConnections: 10000,
 } as const;
 
