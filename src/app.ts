@@ -8,7 +8,7 @@ import { fixturesFor } from './fixtures.js';
 import { createNoneBackend } from './backends/none.js';
 import { createBackend } from './backends/select.js';
 import type { MemcachedBackend } from './backends/types.js';
-import { randomIds, systemClock, type Clock, type Ctx, type Ids } from './context.js';
+import { EmulatorClock, randomIds, type Clock, type Ctx, type Ids } from './context.js';
 import { Scheduler } from './tasks/scheduler.js';
 import { recoverBackends } from './tasks/recovery.js';
 import { registerBodyParser } from './http/body.js';
@@ -55,7 +55,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   const ctx: Ctx = {
     config,
     log,
-    clock: overrides.clock ?? systemClock,
+    clock: new EmulatorClock(overrides.clock),
     ids: overrides.ids ?? randomIds,
     store,
     nonces: new NonceGuard(store.nonces),
@@ -67,8 +67,8 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   };
   const deps = { store, backend, clock: ctx.clock, log, fixtures: ctx.fixtures };
   await recoverBackends(deps);
-  ctx.nonces.prune(ctx.clock.now());
-  ctx.nonces.load(ctx.clock.now());
+  ctx.nonces.prune(ctx.clock.wallNow());
+  ctx.nonces.load(ctx.clock.wallNow());
   store.tasks.capDue(ctx.clock.now() + config.taskDelayMs);
   scheduler = new Scheduler(deps, { taskDelayMs: config.taskDelayMs, watchdogMs: config.watchdogMs });
 
@@ -95,7 +95,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   registerApi(app, ctx);
   registerControlPlane(app, ctx, scheduler);
 
-  const pruner = setInterval(() => ctx.nonces.prune(ctx.clock.now()), 60_000).unref();
+  const pruner = setInterval(() => ctx.nonces.prune(ctx.clock.wallNow()), 60_000).unref();
   app.addHook('onReady', async () => scheduler!.start());
   app.addHook('preClose', async () => {
     clearInterval(pruner);

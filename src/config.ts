@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export type BackendChoice = 'none' | 'process' | 'docker' | 'auto';
 export type AuthMode = 'enforce' | 'report' | 'off';
+export type TaskMode = 'timed' | 'manual';
 
 export interface Config {
   host: string;
@@ -24,6 +25,20 @@ export interface Config {
   timestampWindowSec: number;
   nonceCheck: boolean;
   bodyLimitBytes: number;
+  // Harness (faults, journal, time control, seeded state).
+  taskMode: TaskMode;
+  createDelayMs?: number;
+  updateDelayMs?: number;
+  clearDelayMs?: number;
+  deleteDelayMs?: number;
+  journalSize: number;
+  faultsFile: string;
+  // Hardening.
+  nonceCapacity: number;
+  adminToken: string;
+  // Service-container mode.
+  advertiseHost: string;
+  instancePorts: string;
 }
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,6 +64,8 @@ const int = (name: string, min: number, max: number) => (v: string) => {
 };
 const onOff = (name: string) => (v: string) => oneOf(name, ['on', 'off'])(v) === 'on';
 const str = (v: string) => v;
+/** Empty means "not set" (an optional number that falls back to another setting). */
+const optInt = (name: string, min: number, max: number) => (v: string) => (v.trim() === '' ? undefined : int(name, min, max)(v));
 
 export const OPTIONS: Option[] = [
   { flag: 'host', env: 'CDS_EMU_HOST', def: '127.0.0.1', help: 'address the API listens on (loopback unless asked)', parse: str, key: 'host' },
@@ -62,6 +79,17 @@ export const OPTIONS: Option[] = [
   { flag: 'watchdog-ms', env: 'CDS_EMU_WATCHDOG_MS', def: '1000', help: 'how often running instances are checked; a dead memcached turns its instance to error; 0 = never', parse: int('--watchdog-ms', 0, 3_600_000), key: 'watchdogMs' },
   { flag: 'timestamp-window-sec', env: 'CDS_EMU_TIMESTAMP_WINDOW_SEC', def: '900', help: 'accepted clock skew of a request Timestamp, and how long a SignatureNonce is remembered', parse: int('--timestamp-window-sec', 1, 31_536_000), key: 'timestampWindowSec' },
   { flag: 'nonce-check', env: 'CDS_EMU_NONCE_CHECK', def: 'on', help: 'on | off: reject a SignatureNonce used before (per AccessKeyId, within the window)', parse: onOff('--nonce-check'), key: 'nonceCheck' },
+  { flag: 'task-mode', env: 'CDS_EMU_TASK_MODE', def: 'timed', help: 'timed (tasks finish after their delay) | manual (tasks wait for POST /_emulator/tasks/run or a clock advance)', parse: oneOf('--task-mode', ['timed', 'manual']), key: 'taskMode' },
+  { flag: 'create-delay-ms', env: 'CDS_EMU_CREATE_DELAY_MS', def: '', help: 'delay of create tasks (default: --task-delay-ms)', parse: optInt('--create-delay-ms', 0, 86_400_000), key: 'createDelayMs' },
+  { flag: 'update-delay-ms', env: 'CDS_EMU_UPDATE_DELAY_MS', def: '', help: 'delay of update tasks (default: --task-delay-ms)', parse: optInt('--update-delay-ms', 0, 86_400_000), key: 'updateDelayMs' },
+  { flag: 'clear-delay-ms', env: 'CDS_EMU_CLEAR_DELAY_MS', def: '', help: 'delay of clear tasks (default: --task-delay-ms)', parse: optInt('--clear-delay-ms', 0, 86_400_000), key: 'clearDelayMs' },
+  { flag: 'delete-delay-ms', env: 'CDS_EMU_DELETE_DELAY_MS', def: '', help: 'delay of delete tasks (default: --task-delay-ms)', parse: optInt('--delete-delay-ms', 0, 86_400_000), key: 'deleteDelayMs' },
+  { flag: 'journal-size', env: 'CDS_EMU_JOURNAL_SIZE', def: '1000', help: 'how many API calls /_emulator/requests keeps (a ring); 0 = journal off', parse: int('--journal-size', 0, 1_000_000), key: 'journalSize' },
+  { flag: 'faults', env: 'CDS_EMU_FAULTS', def: '', help: 'JSON file of fault rules to install at start-up (same shape as POST /_emulator/faults)', parse: str, key: 'faultsFile' },
+  { flag: 'nonce-capacity', env: 'CDS_EMU_NONCE_CAPACITY', def: '200000', help: 'most SignatureNonces remembered (memory and disk); past it the oldest are forgotten early', parse: int('--nonce-capacity', 1, 100_000_000), key: 'nonceCapacity' },
+  { flag: 'admin-token', env: 'CDS_EMU_ADMIN_TOKEN', def: '', help: 'if set, every /_emulator/ call needs "Authorization: Bearer <token>"', parse: str, key: 'adminToken' },
+  { flag: 'advertise-host', env: 'CDS_EMU_ADVERTISE_HOST', def: '', help: 'service-container mode: instances listen on all interfaces and Describe returns this host name', parse: str, key: 'advertiseHost' },
+  { flag: 'instance-ports', env: 'CDS_EMU_INSTANCE_PORTS', def: '', help: 'FROM-TO: the ports instances get in service-container mode (default 11211-11410)', parse: str, key: 'instancePorts' },
 ];
 
 const ENV_ONLY = [

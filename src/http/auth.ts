@@ -45,7 +45,7 @@ export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs
   const ts = parseTimestamp(q.Timestamp);
   if (ts === undefined) throw Errors.requestExpired(`Timestamp "${q.Timestamp}" is not YYYY-MM-DDTHH:mm:ssZ`);
   const windowMs = ctx.config.timestampWindowSec * 1000;
-  const now = ctx.clock.now();
+  const now = ctx.clock.wallNow();
   if (Math.abs(now - ts) > windowMs) throw Errors.requestExpired(`Timestamp ${q.Timestamp} is more than ${ctx.config.timestampWindowSec} s from the server clock`);
   if (!verify(method, pairs, secret, q.Signature, q.SignatureMethod)) throw Errors.signatureMismatch();
   if (ctx.config.nonceCheck && !(await ctx.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs))) {
