@@ -6,11 +6,41 @@ export type InstanceStatus = (typeof STATUSES)[number];
 export type TaskKind = 'create' | 'delete' | 'clear' | 'update';
 export type TaskStatus = 'NEW' | 'DOING' | 'FINISH' | 'ERROR';
 
-/** Which statuses each task-starting action may be called from, and the status it moves the instance to. */
-export const TRANSITIONS: Record<Exclude<TaskKind, 'create'>, { from: InstanceStatus[]; to: InstanceStatus | null }> = {
-  delete: { from: ['running', 'error'], to: 'deleting' },
-  clear: { from: ['running'], to: null },
-  update: { from: ['running'], to: 'updating' },
+/**
+ * The one declared state machine (moto's shape): for each task kind, the statuses an action may start it from, the
+ * status while it runs, and where it ends. Actions, runners, the watchdog and recovery all read this table; the
+ * store only records what they decide. `gone` means the instance row is removed.
+ */
+export interface TaskRule {
+  /** Statuses the action may be called from (create: none, the instance is new). */
+  from: readonly InstanceStatus[];
+  /** The instance's status while the task is pending (NEW or DOING). */
+  during: InstanceStatus;
+  success: InstanceStatus | 'gone';
+  failure: InstanceStatus;
+}
+
+export const TASK_RULES: Readonly<Record<TaskKind, TaskRule>> = {
+  create: { from: [], during: 'creating', success: 'running', failure: 'error' },
+  update: { from: ['running'], during: 'updating', success: 'running', failure: 'error' },
+  clear: { from: ['running'], during: 'running', success: 'running', failure: 'error' },
+  delete: { from: ['running', 'error'], during: 'deleting', success: 'gone', failure: 'error' },
+};
+
+/** Moves no task makes: the watchdog's (memcached gone) and recovery's (could not restart it). */
+export const HEALTH_RULES = {
+  /** Only these statuses are watched; a dead memcached turns them `to`. */
+  watched: ['running'] as readonly InstanceStatus[],
+  /** At start-up, instances in these statuses whose memcached is missing are started again. */
+  restartable: ['running', 'updating'] as readonly InstanceStatus[],
+  to: 'error' as InstanceStatus,
+};
+
+/** @deprecated kept for the actions until they read TASK_RULES directly. */
+export const TRANSITIONS: Record<Exclude<TaskKind, 'create'>, { from: readonly InstanceStatus[]; to: InstanceStatus | null }> = {
+  delete: { from: TASK_RULES.delete.from, to: 'deleting' },
+  clear: { from: TASK_RULES.clear.from, to: null },
+  update: { from: TASK_RULES.update.from, to: 'updating' },
 };
 
 export const CONF_SIZES = ['1G', '2G', '3G', '4G', '5G', '6G', '7G', '8G', '9G', '10G'] as const;
