@@ -79,9 +79,15 @@ function withRefs(schema: Json, self?: string): Json {
 /** Status → codes and a sample message, from the Errors catalog itself (each constructor called with placeholders). */
 function errorCatalog(): Map<number, Array<{ code: string; sample: string }>> {
   const byStatus = new Map<number, Array<{ code: string; sample: string }>>();
-  for (const make of Object.values(Errors) as Array<(...args: never[]) => ApiError>) {
-    // An array as first argument serves both a field name and createMissing's list.
-    const e = make(...([['<field>'], '<detail>'] as never[]));
+  for (const make of Object.values(Errors) as Array<(...args: never[]) => unknown>) {
+    let e: unknown;
+    try {
+      // An array as first argument serves both a field name and createMissing's list.
+      e = make(...([['<field>'], '<detail>'] as never[]));
+    } catch {
+      continue; // a constructor that needs real arguments: its code is not listed, the envelope still covers it
+    }
+    if (!(e instanceof ApiError)) continue;
     const list = byStatus.get(e.httpStatus) ?? [];
     if (!list.some((x) => x.code === e.code)) list.push({ code: e.code, sample: e.message });
     byStatus.set(e.httpStatus, list);
