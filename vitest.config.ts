@@ -5,6 +5,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Every answer of the signed API a test receives is checked against its schema (test/helpers/response-check.ts).
+    setupFiles: ['test/helpers/response-check-setup.ts'],
     projects: [
       { extends: true, test: { name: 'api', include: ['test/unit/**/*.test.ts', 'test/api/**/*.test.ts'] } },
       // Real memcacheds share the loopback addresses 127.0.0.2, .3, …: one file at a time, so a

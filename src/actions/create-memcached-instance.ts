@@ -1,6 +1,7 @@
 // actions/create-memcached-instance.ts — CreateMemcachedInstance: checks the VDC, pipe and region, then enqueues one create task per instance.
 import { Type } from '@sinclair/typebox';
 import { defineAction } from './types.js';
+import { CreateResponse } from './responses.js';
 import { ConfSize, Id, OptionalText } from './schemas.js';
 import { Errors } from '../errors.js';
 
@@ -8,6 +9,7 @@ const REQUIRED = ['ConfSize', 'VdcId', 'PipeId', 'RegionId'] as const;
 
 export const createMemcachedInstance = defineAction({
   name: 'CreateMemcachedInstance',
+  summary: 'Create 1–10 instances (each starts creating, with one create task).',
   schema: Type.Object({
     ConfSize,
     VdcId: Id('VDC id'),
@@ -20,6 +22,7 @@ export const createMemcachedInstance = defineAction({
       }),
     ),
   }),
+  response: CreateResponse,
   precheck(input) {
     const missing = REQUIRED.filter((f) => input[f] === undefined || input[f] === '');
     if (missing.length > 0) throw Errors.createMissing(missing);
@@ -48,6 +51,6 @@ export const createMemcachedInstance = defineAction({
       return { InstanceIds, TaskIds };
     });
     ctx.wakeScheduler();
-    return { message: '任务下发成功!', data: out };
+    return { data: out };
   },
 });

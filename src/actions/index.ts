@@ -19,11 +19,11 @@ const memcached = table([
   deleteMemcachedInstance,
   clearMemcachedInstance,
   updateMemcachedInstance,
-] as unknown as ActionDef[]);
+]);
 // The doc's heading names Create "CreateMemcached".
-memcached.set('CreateMemcached', createMemcachedInstance as unknown as ActionDef);
+memcached.set('CreateMemcached', createMemcachedInstance);
 
 export const ACTIONS: Record<Product, Map<string, ActionDef>> = {
   memcached,
-  ccs: table([describeTask as unknown as ActionDef]),
+  ccs: table([describeTask]),
 };

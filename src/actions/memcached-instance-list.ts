@@ -1,12 +1,15 @@
 // actions/memcached-instance-list.ts — MemcachedInstanceList: filter by VDC and keyword, count by status, newest first.
 import { Type } from '@sinclair/typebox';
 import { defineAction } from './types.js';
+import { ListResponse } from './responses.js';
 import { OptionalText } from './schemas.js';
 import { listItem } from './views.js';
 
 export const memcachedInstanceList = defineAction({
   name: 'MemcachedInstanceList',
+  summary: 'List instances, filtered by VDC and keyword, with totals per status.',
   schema: Type.Object({ VdcId: OptionalText(128), Keyword: OptionalText(256) }),
+  response: ListResponse,
   handle(ctx, input) {
     const fx = ctx.fixtures.current;
     const keyword = input.Keyword?.trim().toLowerCase() ?? '';
@@ -15,7 +18,6 @@ export const memcachedInstanceList = defineAction({
       .filter((i) => !keyword || [i.address, i.name, i.id].some((f) => f.toLowerCase().includes(keyword)));
     const count = (s: string) => rows.filter((i) => i.status === s).length;
     return {
-      message: '获取memcached列表成功!',
       data: {
         CreatingTotal: count('creating'),
         DeletingTotal: count('deleting'),

@@ -1,9 +1,11 @@
-// actions/views.ts — how an instance looks on the wire: the vendor's field names, casing and JSON types, keys in its order.
+// actions/views.ts — how an instance looks on the wire: the vendor's field names, casing and JSON types, keys in its
+// order; typed by the schemas in ./responses.ts, so a view that drifts from them fails to compile.
 import type { Instance } from '../store/index.js';
 import type { Fixtures } from '../fixtures.js';
 import { PRODUCT, formatShanghai, goodsIdFor, runningTime } from '../domain/instance.js';
+import type { InstanceDetail, InstanceItem } from './responses.js';
 
-export function listItem(inst: Instance, fx: Fixtures) {
+export function listItem(inst: Instance, fx: Fixtures): InstanceItem {
   return {
     Address: inst.address,
     AppName: fx.vdcs.get(inst.vdcId)?.VdcName ?? '',
@@ -21,7 +23,7 @@ export function listItem(inst: Instance, fx: Fixtures) {
   };
 }
 
-export function detail(inst: Instance, fx: Fixtures, now: number) {
+export function detail(inst: Instance, fx: Fixtures, now: number): InstanceDetail {
   const item = listItem(inst, fx);
   return {
     Address: item.Address,

@@ -1,5 +1,8 @@
 // client/index.ts — a small typed client of the emulated API (and of the cloud: same signing); no emulator internals.
 import { randomUUID } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
+import type * as R from '../actions/responses.js';
+import type { InstanceDetail, InstanceItem, InstanceList, ErrorEnvelope } from '../actions/responses.js';
 import { signedQueryString, timestampNow, type QueryPairs } from '../signing/index.js';
 
 export interface ClientOptions {
@@ -31,36 +34,23 @@ export class CdsApiError extends Error {
   }
 }
 
-export interface InstanceItem {
-  Address: string;
-  AppName: string;
-  BillMethod: string;
-  ConfName: string;
-  CreateTime: string;
-  InstanceConf: string;
-  InstanceId: string;
-  InstanceName: string;
-  Port: string;
-  SiteName: string;
-  Status: 'creating' | 'running' | 'updating' | 'deleting' | 'error';
-  UpdateTime: string;
-  Version: string;
+// The answers' types come from the server's own schemas (type-only: the bundle loads nothing of the server).
+export type { InstanceDetail, InstanceItem, InstanceList, ErrorEnvelope };
+
+/** The success envelope of each Action, as the server's schemas declare it. */
+export interface ActionResponses {
+  CreateMemcachedInstance: Static<typeof R.CreateResponse>;
+  CreateMemcached: Static<typeof R.CreateResponse>;
+  MemcachedInstanceList: Static<typeof R.ListResponse>;
+  DescribeMemcachedInstance: Static<typeof R.DescribeResponse>;
+  DeleteMemcachedInstance: Static<typeof R.DeleteResponse>;
+  ClearMemcachedInstance: Static<typeof R.ClearResponse>;
+  UpdateMemcachedInstance: Static<typeof R.UpdateResponse>;
+  DescribeTask: Static<typeof R.DescribeTaskResponse>;
 }
-export interface InstanceDetail extends InstanceItem {
-  Coon: number;
-  GoodsId: string;
-  RunningTime: string;
-  SiteId: string;
-}
-export interface InstanceList {
-  CreatingTotal: number;
-  DeletingTotal: number;
-  ErrorTotal: number;
-  RunningTotal: number;
-  UpdatingTotal: number;
-  Total: number;
-  InstanceList: InstanceItem[];
-}
+export type ActionName = keyof ActionResponses;
+
+/** Create's input; ConfSize is checked by the server ("1G" … "10G"). */
 export interface CreateInput {
   ConfSize: string;
   VdcId: string;
@@ -103,33 +93,33 @@ export class CdsMemcachedClient {
     return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as Envelope<D> };
   }
 
-  private async ok<D>(action: string, body: Record<string, unknown>, product: 'memcached' | 'ccs' = 'memcached'): Promise<Envelope<D>> {
-    const r = await this.call<D>(action, body, product);
-    if (r.body.Code !== 'Success') throw new CdsApiError(r as CallResult);
-    return r.body;
+  private async ok<A extends ActionName>(action: A, body: Record<string, unknown>, product: 'memcached' | 'ccs' = 'memcached'): Promise<ActionResponses[A]> {
+    const r = await this.call(action, body, product);
+    if (r.body.Code !== 'Success') throw new CdsApiError(r);
+    return r.body as unknown as ActionResponses[A];
   }
 
   async createMemcachedInstance(input: CreateInput) {
-    return (await this.ok<{ InstanceIds: string[]; TaskIds: number[] }>('CreateMemcachedInstance', { ...input })).Data;
+    return (await this.ok('CreateMemcachedInstance', { ...input })).Data;
   }
   async memcachedInstanceList(input: { VdcId?: string; Keyword?: string } = {}) {
-    return (await this.ok<InstanceList>('MemcachedInstanceList', input)).Data;
+    return (await this.ok('MemcachedInstanceList', input)).Data;
   }
   async describeMemcachedInstance(InstanceId: string) {
-    return (await this.ok<InstanceDetail>('DescribeMemcachedInstance', { InstanceId })).Data;
+    return (await this.ok('DescribeMemcachedInstance', { InstanceId })).Data;
   }
   async deleteMemcachedInstance(InstanceId: string) {
-    return (await this.ok<{ TaskId: number }>('DeleteMemcachedInstance', { InstanceId })).Data;
+    return (await this.ok('DeleteMemcachedInstance', { InstanceId })).Data;
   }
   async clearMemcachedInstance(InstanceId: string) {
-    return (await this.ok<{ TaskId: number }>('ClearMemcachedInstance', { InstanceId })).Data;
+    return (await this.ok('ClearMemcachedInstance', { InstanceId })).Data;
   }
   async updateMemcachedInstance(InstanceId: string, ConfSize: string) {
-    return (await this.ok<{ TaskId: number }>('UpdateMemcachedInstance', { InstanceId, ConfSize })).Data;
+    return (await this.ok('UpdateMemcachedInstance', { InstanceId, ConfSize })).Data;
   }
   async describeTask(TaskId: number) {
-    const env = await this.ok<{ Status: string; ResourceId: string; TaskType: string }>('DescribeTask', { TaskId }, 'ccs');
-    return { ...env.Data, TaskId: String(env.TaskId) };
+    const env = await this.ok('DescribeTask', { TaskId }, 'ccs');
+    return { ...env.Data, TaskId: env.TaskId };
   }
 
   /** Poll Describe until the instance has one of `statuses`, or the deadline passes. */

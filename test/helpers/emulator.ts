@@ -7,6 +7,7 @@ import { CdsMemcachedClient } from '../../src/client/index.js';
 import { signedQueryString, timestampNow, type QueryPairs } from '../../src/signing/index.js';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { watchResponses } from './response-check.js';
 
 export const DOC_VDC = 'a58052bf-3bfc-4d0c-a3a5-0bcca72589f5';
 export const DOC_PIPE = '48de2f3c-b3df-11ec-8bed-e6717c813be8';
@@ -18,6 +19,7 @@ export const docCreate = { ConfSize: '1G', VdcId: DOC_VDC, PipeId: DOC_PIPE, Reg
 export async function startEmulator(config: Partial<Config> = {}, overrides: AppOverrides = {}) {
   const cfg = buildConfig({ data: ':memory:', backend: 'none', taskDelayMs: 0, host: '127.0.0.1', port: 0, ...config });
   const { app, ctx, scheduler } = await buildApp(cfg, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), overrides);
+  watchResponses(app);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const client = new CdsMemcachedClient({ endpoint: url });
   return {
