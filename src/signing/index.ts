@@ -67,7 +67,7 @@ export function verify(method: string, pairs: QueryPairs, secret: string, given:
 /** The query string a client sends: its pairs in order, then Signature, each percent-encoded. */
 export function signedQueryString(method: string, pairs: QueryPairs, secret: string, signatureMethod?: string): string {
   const signature = sign(method, pairs, secret, signatureMethod);
-  return [...pairs, ['Signature', signature]].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  return [...pairs, ['Signature', signature] as [string, string]].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
 /** Parse a raw query string the way the cloud does: `+` is a space, first occurrence of a name wins later. */
