@@ -33,6 +33,15 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** When a process started (clock ticks since boot, /proc/PID/stat field 22): a reused pid has another. */
+export function startTimeOf(pid: number): number | undefined {
+  const stat = procFile(pid, 'stat');
+  if (stat === undefined) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const t = Number(fields[19]);
+  return Number.isFinite(t) ? t : undefined;
+}
+
 /** Our tags and the -l/-p of a process, from /proc; undefined when gone, unreadable or untagged. */
 export function readTagged(pid: number): Tagged | undefined {
   const environ = procFile(pid, 'environ');
@@ -47,7 +56,8 @@ export function readTagged(pid: number): Tagged | undefined {
   return { pid, emulatorId, instanceId, address: arg('-l'), port: Number.isInteger(port) && port > 0 ? port : undefined };
 }
 
-/** Every live memcached tagged with this emulator's id (empty where there is no /proc). */
+/** Every live memcached tagged with this emulator's id (empty where there is no /proc). Reads all of /proc: call it
+ * once (at reconcile), never per instance. */
 export function scanTagged(emulatorId: string): Tagged[] {
   let pids: string[];
   try {
