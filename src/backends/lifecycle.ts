@@ -59,6 +59,8 @@ const BIND_ATTEMPTS = 20;
 /** An instance's own address busy at a restart (its old memcached still exiting?): try again, never move it. */
 const PREFERRED_ATTEMPTS = 6;
 const PROBE_MS = 1000;
+/** While the OS says the process runs, ask memcached itself only this often: a watchdog over 1,000 instances must not cost 1,000 connections a second. */
+const NET_PROBE_EVERY_MS = 10_000;
 const RECONCILE_PROBES = 32;
 
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -82,6 +84,8 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   const range = service ? parsePortRange(opts.instancePorts ?? '') : undefined;
   const tracked = new Map<string, Tracked>();
   const byRef = new Map<string, string>();
+  /** ref → when memcached last answered as itself (performance.now()). */
+  const lastAnswered = new Map<string, number>();
   let leases: SlotLeases | undefined;
   let ready: Promise<void> | undefined;
 
@@ -114,18 +118,24 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     const t = tracked.get(instanceId);
     tracked.delete(instanceId);
     if (t) byRef.delete(t.handle.ref);
+    if (t) lastAnswered.delete(t.handle.ref);
     return t;
   }
 
   async function health(ep: Endpoint): Promise<Health> {
     const owner = ep.ref === undefined ? undefined : byRef.get(ep.ref);
     const handle = (owner && tracked.get(owner)?.handle) || (ep.ref ? adapter.handleOf(ep.ref) : undefined);
-    if (handle && adapter.alive?.(handle) === false) return 'gone';
+    const alive = handle ? adapter.alive?.(handle) : undefined;
+    if (alive === false) return 'gone';
+    const seen = owner && handle ? lastAnswered.get(handle.ref) : undefined;
+    if (alive === true && seen !== undefined && performance.now() - seen < NET_PROBE_EVERY_MS) return 'up';
     const at = probeAt(ep);
     try {
       const stats = parseStats(await sendCommand(at.address, at.port, 'stats', PROBE_MS));
       if (!stats.has('pid')) return 'gone';
-      return handle?.pid === undefined || stats.get('pid') === String(handle.pid) ? 'up' : 'gone';
+      const ours = handle?.pid === undefined || stats.get('pid') === String(handle.pid);
+      if (ours && owner && handle) lastAnswered.set(handle.ref, performance.now());
+      return ours ? 'up' : 'gone';
     } catch (err) {
       return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|closed the connection/.test((err as Error).message) ? 'gone' : 'unresponsive';
     }

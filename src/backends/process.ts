@@ -20,7 +20,9 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
 
   const gone = (pid: number): boolean => {
     const child = children.get(pid);
-    return child ? child.exitCode !== null || child.signalCode !== null : !isAlive(pid);
+    // A killed child is a zombie (gone for us) before Node hears of its exit: ask /proc too.
+    if (child && (child.exitCode !== null || child.signalCode !== null)) return true;
+    return !isAlive(pid);
   };
 
   /** Ours if we started it and it runs, or if its /proc entry still carries this instance's tags (pids get reused). */
