@@ -54,6 +54,23 @@ async function waitAll(api: CdsMemcachedClient, what: string, done: (l: Instance
     await sleep(250);
   }
 }
+/** Signed Describes (each with a fresh nonce) from a few clients at once; the latency of each, in ms. */
+async function describeLatency(api: CdsMemcachedClient, ids: string[]): Promise<number[]> {
+  const lat: number[] = [];
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: DESCRIBE_WORKERS }, async () => {
+      while (sent < DESCRIBES) {
+        const id = ids[sent++ % ids.length];
+        const t = performance.now();
+        await api.describeMemcachedInstance(id);
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
+  return lat;
+}
+
 const allRunning = (l: InstanceList) => l.Total === N && l.RunningTotal === N;
 
 async function main(): Promise<void> {
@@ -61,6 +78,15 @@ async function main(): Promise<void> {
   // 1. Create N, 10 per call (the API's maximum), 8 calls in flight.
   let { api } = await start();
   emulatorId = ((await (await fetch(`${emu!.url}/_emulator/state`)).json()) as { emulatorId: string }).emulatorId;
+  // Baseline, same run: Describe with a single instance present.
+  const one = (await api.createMemcachedInstance({ ...DOC_CREATE })).InstanceIds;
+  await waitAll(api, 'baseline', (l) => l.RunningTotal === 1);
+  const base = await describeLatency(api, one);
+  out.baselineDescribeP50Ms = round(percentile(base, 50), 2);
+  out.baselineDescribeP99Ms = round(percentile(base, 99), 2);
+  await api.deleteMemcachedInstance(one[0]);
+  await waitAll(api, 'baseline delete', (l) => l.Total === 0);
+
   const t0 = performance.now();
   const batches = Array.from({ length: Math.ceil(N / 10) }, (_, i) => Math.min(10, N - i * 10));
   let next = 0;
@@ -82,19 +108,7 @@ async function main(): Promise<void> {
   out.emulatorRssMb = round((rssKb(emu!.pid) ?? 0) / 1024);
 
   // 2. Describe latency with N present (signed, each with a fresh nonce), a few clients at once.
-  const ids = created.InstanceList.map((i) => i.InstanceId);
-  const lat: number[] = [];
-  let sent = 0;
-  await Promise.all(
-    Array.from({ length: DESCRIBE_WORKERS }, async () => {
-      while (sent < DESCRIBES) {
-        const id = ids[sent++ % ids.length];
-        const t = performance.now();
-        await api.describeMemcachedInstance(id);
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
+  const lat = await describeLatency(api, created.InstanceList.map((i) => i.InstanceId));
   out.describeP50Ms = round(percentile(lat, 50), 2);
   out.describeP99Ms = round(percentile(lat, 99), 2);
   const tl = performance.now();
@@ -137,6 +151,8 @@ async function main(): Promise<void> {
     ['memcached RSS total (MB)', String(out.memcachedRssMbTotal)],
     ['emulator RSS (MB)', String(out.emulatorRssMb)],
     [`Describe p50 / p99 (ms, ${DESCRIBES} calls, ${DESCRIBE_WORKERS} clients)`, `${out.describeP50Ms} / ${out.describeP99Ms} (goal p99 < ${GOALS.describeP99Ms})`],
+    ['  baseline, 1 instance: p50 / p99 (ms)', `${out.baselineDescribeP50Ms} / ${out.baselineDescribeP99Ms}`],
+    ['  p99 ratio to baseline', String(round(Number(out.describeP99Ms) / Number(out.baselineDescribeP99Ms), 2))],
     [`List of all ${N} (ms)`, String(out.listAllMs)],
     ['SIGTERM to exit (ms)', `${out.sigtermMs} (goal < ${GOALS.sigtermMs})`],
     ['exit code / memcached left', `${out.sigtermExit} / ${out.leftAfterSigterm}`],

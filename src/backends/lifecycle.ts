@@ -39,8 +39,8 @@ export interface Adapter {
   start(spec: InstanceSpec, slot: Slot | undefined): Promise<{ handle: Handle; at: Slot }>;
   /** Stops these, each only if it is still this emulator's; already gone is success. May batch (all TERM, then KILL). */
   stop(items: Array<{ instanceId: string; handle: Handle }>): Promise<void>;
-  /** false = the OS or engine says it is gone; undefined = cannot tell without the network. Synchronous and cheap. */
-  alive?(handle: Handle): boolean | undefined;
+  /** false = the OS or engine says it is gone; undefined = cannot tell without the network. Cheap, never blocking for long. */
+  alive?(handle: Handle): Promise<boolean | undefined>;
 }
 
 export interface LifecycleOptions {
@@ -125,7 +125,7 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   async function health(ep: Endpoint): Promise<Health> {
     const owner = ep.ref === undefined ? undefined : byRef.get(ep.ref);
     const handle = (owner && tracked.get(owner)?.handle) || (ep.ref ? adapter.handleOf(ep.ref) : undefined);
-    const alive = handle ? adapter.alive?.(handle) : undefined;
+    const alive = handle ? await adapter.alive?.(handle) : undefined;
     if (alive === false) return 'gone';
     const seen = owner && handle ? lastAnswered.get(handle.ref) : undefined;
     if (alive === true && seen !== undefined && performance.now() - seen < NET_PROBE_EVERY_MS) return 'up';

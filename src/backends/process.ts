@@ -1,7 +1,7 @@
 // backends/process.ts — adapter: one detached memcached child per instance, tagged through its environment so a restarted emulator can adopt it; starts, stops, finds and probes, never kills an untagged process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ENV_EMULATOR, ENV_INSTANCE, findExecutable, isAlive, openFilesHardLimit, readTagged, scanTagged } from './procfs.js';
+import { ENV_EMULATOR, ENV_INSTANCE, findExecutable, isAlive, isAliveAsync, openFilesHardLimit, readTagged, scanTagged } from './procfs.js';
 import { createLifecycle, AddressBusy, type Adapter, type Handle } from './lifecycle.js';
 import { parseStats, waitUntilAnswers } from './memcached-text.js';
 import type { Slot } from './blocks.js';
@@ -139,7 +139,12 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
     handleOf,
     start,
     stop: stopPids,
-    alive: (h) => (h.pid === undefined ? undefined : !gone(h.pid)),
+    async alive(h) {
+      if (h.pid === undefined) return undefined;
+      const child = children.get(h.pid);
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return false;
+      return isAliveAsync(h.pid);
+    },
   };
   return createLifecycle(adapter, {
     emulatorId: opts.emulatorId,
