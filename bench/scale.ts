@@ -51,7 +51,7 @@ async function waitAll(api: CdsMemcachedClient, what: string, done: (l: Instance
     if (done(l)) return l;
     if (performance.now() > end) throw new Error(`${what}: ${l.RunningTotal}/${N} running, ${l.ErrorTotal} error after ${WAIT_MS} ms`);
     note(`${what}: ${l.RunningTotal}/${l.Total} running, ${l.ErrorTotal} error`);
-    await sleep(250);
+    await sleep(500);
   }
 }
 /** Signed Describes (each with a fresh nonce) from a few clients at once; the latency of each, in ms. */
