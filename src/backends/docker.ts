@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { demux, engine, engineIsLocalLinux, engineOptions, removeContainer, status } from './docker-engine.js';
 import { MEMCACHED_PORT, type Slot } from './blocks.js';
 import { createLifecycle, AddressBusy, type Adapter, type Found, type Handle } from './lifecycle.js';
+import { eachLimited } from './limit.js';
 import { parseStats, waitUntilAnswers } from './memcached-text.js';
 import type { BackendOptions, InstanceSpec, MemcachedBackend } from './types.js';
 
@@ -129,13 +130,8 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
 
   async function stop(items: Array<{ instanceId: string; handle: Handle }>): Promise<void> {
     const ids = [...new Set(items.map((i) => i.handle.ref))];
-    let next = 0;
     const errors: Error[] = [];
-    await Promise.all(
-      Array.from({ length: Math.min(REMOVALS_AT_ONCE, ids.length) }, async () => {
-        while (next < ids.length) await remove(ids[next++]).catch((e: Error) => void errors.push(e));
-      }),
-    );
+    await eachLimited(ids, REMOVALS_AT_ONCE, (id) => remove(id).catch((e: Error) => void errors.push(e)));
     if (errors.length > 0) throw errors[0];
   }
 

@@ -6,6 +6,7 @@ import { AddressBusy, AddressHeld, probeBind, SlotLeases } from './slots.js';
 import { flushMemcached, resizeMemcached } from './memcached-ops.js';
 import { parseStats, sendCommand } from './memcached-text.js';
 import type { BackendKind, Endpoint, Health, InstanceSpec, KnownInstance, MemcachedBackend, ReconcileResult } from './types.js';
+import { eachLimited } from './limit.js';
 
 export { AddressBusy, AddressHeld };
 
@@ -63,12 +64,6 @@ const PROBE_MS = 1000;
 const NET_PROBE_EVERY_MS = 10_000;
 const RECONCILE_PROBES = 32;
 
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
 
 interface Tracked {
   handle: Handle;

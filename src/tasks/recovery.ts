@@ -4,6 +4,7 @@ import type { Instance } from '../store/index.js';
 import { HEALTH_RULES } from '../domain/instance.js';
 import type { RunnerDeps } from './runners.js';
 import { endpointOf, specOf } from './runners.js';
+import { eachLimited } from '../backends/limit.js';
 
 export interface RecoveryReport {
   adopted: number;
@@ -17,12 +18,6 @@ export const RESTARTS_AT_ONCE = 16;
 /** Rounds over the failures before an instance turns error, with a growing pause between them. */
 export const RESTART_ROUNDS = 3;
 
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
 
 export async function recoverBackends(d: RunnerDeps): Promise<RecoveryReport> {
   const { store, backend, clock, log } = d;

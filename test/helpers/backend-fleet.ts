@@ -1,13 +1,8 @@
 // test/helpers/backend-fleet.ts — many instances at once through the signed API: create in batches of 10, wait on List totals, delete all; for the scale tests and bench/scale.ts.
 import type { CdsMemcachedClient, InstanceItem, InstanceList } from '../../src/client/index.js';
 import { docCreate } from './emulator.js';
+import { eachLimited } from '../../src/backends/limit.js';
 
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
 
 /** Creates `n` instances (Amount is at most 10 per call), 8 calls in flight; returns their ids. */
 export async function createFleet(api: CdsMemcachedClient, n: number): Promise<string[]> {
