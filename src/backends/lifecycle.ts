@@ -64,7 +64,6 @@ const PROBE_MS = 1000;
 const NET_PROBE_EVERY_MS = 10_000;
 const RECONCILE_PROBES = 32;
 
-
 interface Tracked {
   handle: Handle;
   endpoint: Endpoint;

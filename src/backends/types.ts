@@ -4,6 +4,7 @@ export type BackendKind = 'none' | 'process' | 'docker';
 
 /** Where an instance's memcached listens, plus what the backend needs to find it again after a restart. */
 export interface Endpoint {
+  /** What a client uses: the bound loopback address, or the advertised host name in service-container mode. */
   address: string;
   port: number;
   /** Backend-specific handle: a pid for `process`, a container id for `docker`, absent for `none`. */
