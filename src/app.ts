@@ -1,6 +1,7 @@
 // app.ts — builds the emulator in an explicit order (store → fixtures → backend → recovery → scheduler → HTTP); never listens.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createStore } from './store/index.js';
@@ -41,7 +42,16 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     } else {
       ({ backend, reason: backendReason } = await createBackend(
         config.backend,
-        { emulatorId: store.emulatorId, memcachedBin: config.memcachedBin, memcachedImage: config.memcachedImage, dockerHost: config.dockerHost, log },
+        {
+          emulatorId: store.emulatorId,
+          memcachedBin: config.memcachedBin,
+          memcachedImage: config.memcachedImage,
+          dockerHost: config.dockerHost,
+          log,
+          data: config.data === ':memory:' ? ':memory:' : path.resolve(config.data),
+          advertiseHost: config.advertiseHost || undefined,
+          instancePorts: config.instancePorts || undefined,
+        },
         createNoneBackend,
       ));
     }

@@ -1,5 +1,6 @@
 // backends/procfs.ts — finds this emulator's memcached processes through /proc (environ tags, cmdline flags); reads only (signal 0 at most), never stops anything.
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 
 export const ENV_EMULATOR = 'CDS_EMU_ID';
@@ -33,6 +34,25 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** isAlive without blocking: the watchdog asks this for every instance each tick, and 1,000 synchronous reads cost ~100 ms. */
+export async function isAliveAsync(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'latin1');
+    return !'ZX'.includes(stat.charAt(stat.lastIndexOf(')') + 2));
+  } catch {
+    return isAlive(pid);
+  }
+}
+
+/** When a process started (clock ticks since boot, /proc/PID/stat field 22): a reused pid has another. */
+export function startTimeOf(pid: number): number | undefined {
+  const stat = procFile(pid, 'stat');
+  if (stat === undefined) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const t = Number(fields[19]);
+  return Number.isFinite(t) ? t : undefined;
+}
+
 /** Our tags and the -l/-p of a process, from /proc; undefined when gone, unreadable or untagged. */
 export function readTagged(pid: number): Tagged | undefined {
   const environ = procFile(pid, 'environ');
@@ -47,7 +67,8 @@ export function readTagged(pid: number): Tagged | undefined {
   return { pid, emulatorId, instanceId, address: arg('-l'), port: Number.isInteger(port) && port > 0 ? port : undefined };
 }
 
-/** Every live memcached tagged with this emulator's id (empty where there is no /proc). */
+/** Every live memcached tagged with this emulator's id (empty where there is no /proc). Reads all of /proc: call it
+ * once (at reconcile), never per instance. */
 export function scanTagged(emulatorId: string): Tagged[] {
   let pids: string[];
   try {

@@ -4,6 +4,7 @@ export type BackendKind = 'none' | 'process' | 'docker';
 
 /** Where an instance's memcached listens, plus what the backend needs to find it again after a restart. */
 export interface Endpoint {
+  /** What a client uses: the bound loopback address, or the advertised host name in service-container mode. */
   address: string;
   port: number;
   /** Backend-specific handle: a pid for `process`, a container id for `docker`, absent for `none`. */
@@ -35,6 +36,10 @@ export interface ReconcileResult {
   strays: number;
 }
 
+/** What a health check found: `gone` = the process or container is dead, or nothing (or another memcached) answers
+ * there; `unresponsive` = no answer in time, which under load may pass. */
+export type Health = 'up' | 'gone' | 'unresponsive';
+
 /**
  * Every method may take seconds (a container start); none may hang forever: each has its own deadline
  * and rejects with an Error whose message says why, which ends up in the task and the instance.
@@ -51,6 +56,8 @@ export interface MemcachedBackend {
   destroy(instanceId: string, endpoint: Endpoint | undefined): Promise<void>;
   /** Does memcached answer at this endpoint right now? Never rejects. */
   isUp(endpoint: Endpoint): Promise<boolean>;
+  /** Finer than isUp, for the watchdog: tells a dead memcached from a slow one. Never rejects. */
+  health?(endpoint: Endpoint): Promise<Health>;
   /** At start-up, before the API serves: adopt what is alive, report what is missing, remove strays. */
   reconcile(known: KnownInstance[]): Promise<ReconcileResult>;
   /** Graceful stop: stop every memcached this backend started or adopted. */
@@ -65,4 +72,12 @@ export interface BackendOptions {
   /** DOCKER_HOST as given, or undefined for the local socket. */
   dockerHost?: string;
   log: import('pino').Logger;
+  /** The state file, or ':memory:' (default): decides whether address-block claims outlive this run. */
+  data?: string;
+  /** Service-container mode: instances bind every interface on ports from `instancePorts`; Describe shows this name. */
+  advertiseHost?: string;
+  /** FROM-TO (default 11211-11410), with advertiseHost. */
+  instancePorts?: string;
+  /** Where address-block claims live (default: os.tmpdir()/cds-memcached-emulator/claims). */
+  claimDir?: string;
 }

@@ -1,6 +1,10 @@
-// tasks/recovery.ts — at start-up, before the API serves: match the backend's live memcacheds to the stored instances.
+// tasks/recovery.ts — at start-up, before the API serves: match the backend's live memcacheds to the stored instances, and restart the missing ones with bounded concurrency and retries.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Instance } from '../store/index.js';
+import { HEALTH_RULES } from '../domain/instance.js';
 import type { RunnerDeps } from './runners.js';
 import { endpointOf, specOf } from './runners.js';
+import { eachLimited } from '../backends/limit.js';
 
 export interface RecoveryReport {
   adopted: number;
@@ -8,6 +12,12 @@ export interface RecoveryReport {
   failed: number;
   strays: number;
 }
+
+/** Restarts at once: a thousand memcacheds started together miss their start deadline on a small machine. */
+export const RESTARTS_AT_ONCE = 16;
+/** Rounds over the failures before an instance turns error, with a growing pause between them. */
+export const RESTART_ROUNDS = 3;
+
 
 export async function recoverBackends(d: RunnerDeps): Promise<RecoveryReport> {
   const { store, backend, clock, log } = d;
@@ -24,28 +34,36 @@ export async function recoverBackends(d: RunnerDeps): Promise<RecoveryReport> {
   }
   for (const a of result.adopted) store.instances.recordEndpoint(a.instanceId, a.endpoint);
 
-  // A running (or resizing) instance whose memcached is gone is started again, empty, at its old address if free;
-  // creating and deleting ones are left to their pending tasks, error ones stay error.
+  // Instances in a restartable status whose memcached is gone are started again, empty, at their old address
+  // (never silently elsewhere); the others are left to their pending tasks, error ones stay error.
   const missing = new Set(result.missing);
+  let todo: Instance[] = instances.filter((i) => missing.has(i.id) && HEALTH_RULES.restartable.includes(i.status));
+  const reasons = new Map<string, string>();
   let recreated = 0;
-  let failed = 0;
-  await Promise.all(
-    instances
-      .filter((i) => missing.has(i.id) && (i.status === 'running' || i.status === 'updating'))
-      .map(async (inst) => {
-        try {
-          const ep = await backend.provision(specOf(inst, d.fixtures.current));
-          store.instances.recordEndpoint(inst.id, ep);
-          recreated++;
-        } catch (e) {
-          const reason = `could not restart its memcached: ${(e as Error).message}`;
-          store.instances.setStatus(inst.id, 'error', clock.now(), reason);
-          log.warn({ instanceId: inst.id, reason }, 'instance turned error at start-up');
-          failed++;
-        }
-      }),
-  );
-  const report = { adopted: result.adopted.length, recreated, failed, strays: result.strays };
+  for (let round = 1; round <= RESTART_ROUNDS && todo.length > 0; round++) {
+    if (round > 1) {
+      log.info({ round, left: todo.length }, 'restarting the memcacheds that failed to start');
+      await sleep(1000 * (round - 1));
+    }
+    const failed: Instance[] = [];
+    await eachLimited(todo, RESTARTS_AT_ONCE, async (inst) => {
+      try {
+        const ep = await backend.provision(specOf(inst, d.fixtures.current));
+        store.instances.recordEndpoint(inst.id, ep);
+        recreated++;
+      } catch (e) {
+        reasons.set(inst.id, (e as Error).message);
+        failed.push(inst);
+      }
+    });
+    todo = failed;
+  }
+  for (const inst of todo) {
+    const reason = `could not restart its memcached after ${RESTART_ROUNDS} rounds: ${reasons.get(inst.id)}`;
+    store.instances.setStatus(inst.id, HEALTH_RULES.to, clock.now(), reason);
+    log.warn({ instanceId: inst.id, reason }, 'instance turned error at start-up');
+  }
+  const report = { adopted: result.adopted.length, recreated, failed: todo.length, strays: result.strays };
   log.info(report, 'backends reconciled');
   return report;
 }

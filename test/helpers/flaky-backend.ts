@@ -9,6 +9,13 @@ export type Op = 'provision' | 'resize' | 'flush' | 'destroy' | 'isUp';
 export function flakyBackend(opts: { delayMs?: number } = {}) {
   const inner = createNoneBackend();
   const failing = new Set<Op>();
+  /** Fail only the next N calls of an operation (a slow answer, once), then behave again. */
+  const failNext = new Map<Op, number>();
+  const failsNow = (op: Op): boolean => {
+    const n = failNext.get(op) ?? 0;
+    if (n > 0) failNext.set(op, n - 1);
+    return n > 0 || failing.has(op);
+  };
   const calls: Array<{ op: Op; arg: unknown }> = [];
   /** Start and end of every slow operation, in the order they happened. */
   const events: string[] = [];
@@ -16,7 +23,7 @@ export function flakyBackend(opts: { delayMs?: number } = {}) {
   let maxRunning = 0;
   const around = async <T>(op: Op, arg: unknown, work: () => Promise<T>): Promise<T> => {
     calls.push({ op, arg });
-    if (failing.has(op)) throw new Error(`injected ${op} failure`);
+    if (failsNow(op)) throw new Error(`injected ${op} failure`);
     if (!opts.delayMs) return work();
     events.push(`${op}:start`);
     maxRunning = Math.max(maxRunning, ++running);
@@ -33,12 +40,12 @@ export function flakyBackend(opts: { delayMs?: number } = {}) {
     destroy: (id, ep) => around('destroy', id, () => inner.destroy(id, ep)),
     isUp: async (ep) => {
       calls.push({ op: 'isUp', arg: ep });
-      return !failing.has('isUp');
+      return !failsNow('isUp');
     },
     reconcile: (known) => inner.reconcile(known),
     shutdown: () => inner.shutdown(),
   };
-  return { backend, failing, calls, events, maxRunning: () => maxRunning };
+  return { backend, failing, failNext, calls, events, maxRunning: () => maxRunning };
 }
 
 /** An emulator on the flaky backend with tasks held until the control plane runs them (no sleeps, no watchdog). */
