@@ -7,6 +7,8 @@ import { startEmulator, docCreate, runTasks, control, type Emulator } from '../h
 import { CdsApiError } from '../../src/client/index.js';
 import { buildApp } from '../../src/app.js';
 import { buildConfig } from '../../src/config.js';
+import { hasMemcached } from '../helpers/backend-env.js';
+import { textCommand } from '../helpers/memcached.js';
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -154,5 +156,21 @@ describe('fault rules from a --faults file', () => {
     );
     expect(err?.message).toMatch(/^--faults: .*bad\.json: \/0\/effect/);
     expect(err?.message).not.toContain('\n');
+  });
+});
+
+describe.skipIf(!hasMemcached)('backend-dies with the process backend', () => {
+  it('the memcached starts, dies afterMs later, and the watchdog turns the instance error', async () => {
+    const e = await startEmulator({ backend: 'process', watchdogMs: 100 });
+    try {
+      await control(e, 'POST', '/_emulator/faults', { action: 'CreateMemcachedInstance', effect: { type: 'backend-dies', afterMs: 1500 }, count: 1 });
+      const [id] = (await e.client.createMemcachedInstance(docCreate)).InstanceIds;
+      const up = await e.client.waitForStatus(id, ['running', 'error']);
+      expect(up.Status).toBe('running');
+      expect((await textCommand(up.Address, up.Port, 'version'))[0]).toMatch(/^VERSION /);
+      expect((await e.client.waitForStatus(id, ['error'], 10_000)).Status).toBe('error');
+    } finally {
+      await e.close();
+    }
   });
 });
