@@ -1,6 +1,6 @@
 // http/api-hooks.ts — the named steps the API pipeline calls around an action: the request journal's trace (route hooks,
 // zero cost when the journal is off) and the fault rules (before and after the action). Never keeps a secret or a signature.
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, onResponseHookHandler, onSendHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onErrorHookHandler, onResponseHookHandler } from 'fastify';
 import type { Ctx } from '../context.js';
 import type { Product } from '../actions/index.js';
 import type { ActionResult } from '../actions/types.js';
@@ -49,8 +49,10 @@ function createdIds(result: ActionResult): { instanceIds: string[]; taskIds: num
 }
 
 export interface ApiHooks {
-  /** Fastify route hooks of the product paths (the journal's); empty when the journal is off. */
-  route: { onRequest: onRequestHookHandler[]; onSend: onSendHookHandler[]; onResponse: onResponseHookHandler[] };
+  /** Fastify route hooks of the product paths (the journal's: onError only runs on errors); empty when the journal is off. */
+  route: { onError?: onErrorHookHandler[]; onResponse?: onResponseHookHandler[] };
+  /** The call arrived (the journal starts its entry). */
+  start(req: FastifyRequest): void;
   /** The signature check ended (err set if it refused the call). */
   authChecked(req: FastifyRequest, pairs: QueryPairs, err?: unknown): void;
   /** The action is known and its input read. */
@@ -67,28 +69,16 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
   return {
     route: journal
       ? {
-          onRequest: [
-            (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-              req.trace = { atMs: ctx.clock.wallNow(), product, fields: {}, instanceIds: [], taskIds: [], fault: null, auth: null };
+          onError: [
+            (req: FastifyRequest, _reply: FastifyReply, err: unknown, done: () => void) => {
+              const t = req.trace;
+              if (t) {
+                t.code = err instanceof ApiError ? err.code : undefined;
+                t.message = (err as Error).message;
+              }
               done();
             },
-          ],
-          onSend: [
-            (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, p: unknown) => void) => {
-              const t = req.trace;
-              // Errors are rare and small: read their Code and Message back from the envelope as sent.
-              if (t && t.code === undefined && typeof payload === 'string') {
-                try {
-                  const env = JSON.parse(payload) as { Code?: unknown; Message?: unknown };
-                  t.code = String(env.Code ?? reply.statusCode);
-                  t.message = String(env.Message ?? '');
-                } catch {
-                  t.code = String(reply.statusCode);
-                }
-              }
-              done(null, payload);
-            },
-          ] as onSendHookHandler[],
+          ] as onErrorHookHandler[],
           onResponse: [
             (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
               const t = req.trace;
@@ -103,7 +93,8 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
                   action: q.Action || null,
                   fields: t.fields,
                   status: reply.statusCode,
-                  code: t.code ?? String(reply.statusCode),
+                  // Errors Fastify raised itself (body framing) are told apart by status, as the error handler does.
+                  code: t.code ?? (reply.statusCode === 413 ? 'RequestEntityTooLarge' : reply.statusCode >= 500 ? 'InternalError' : 'ParamParseError'),
                   message: t.message ?? '',
                   ms: Math.round(reply.elapsedTime * 100) / 100,
                   requestId: String(req.id),
@@ -118,7 +109,11 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
             },
           ],
         }
-      : { onRequest: [], onSend: [], onResponse: [] },
+      : {},
+
+    start(req) {
+      if (journal) req.trace = { atMs: ctx.clock.wallNow(), product, fields: {}, instanceIds: [], taskIds: [], fault: null, auth: null };
+    },
 
     authChecked(req, pairs, err) {
       const t = req.trace;

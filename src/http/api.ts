@@ -46,6 +46,7 @@ export function registerApi(app: FastifyInstance, ctx: Ctx): void {
     const hooks = apiHooks(ctx, product);
     // Before the body is read: a bad signature costs no body parsing, and is reported before a bad body.
     const onRequest = async (req: FastifyRequest) => {
+      hooks.start(req);
       // Real clients send odd Content-Types (" application/json", none); the body is JSON regardless.
       if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/json';
       const pairs = parseQuery(rawQuery(req.url));
@@ -74,14 +75,6 @@ export function registerApi(app: FastifyInstance, ctx: Ctx): void {
       hooks.afterAction(req, action.name, input, result);
       return { Code: 'Success', Data: result.data, Message: result.message, ...result.extra };
     };
-    const { route } = hooks;
-    app.route({
-      method: ['POST', 'GET'],
-      url,
-      onRequest: [...route.onRequest, onRequest],
-      onSend: route.onSend,
-      onResponse: route.onResponse,
-      handler: handle,
-    });
+    app.route({ method: ['POST', 'GET'], url, onRequest, ...hooks.route, handler: handle });
   }
 }

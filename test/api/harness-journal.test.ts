@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { createHmac, randomUUID } from 'node:crypto';
-import { startEmulator, docCreate, control, rawRequest, KEY_ID, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, docCreate, control, rawRequest, signedQuery, KEY_ID, type Emulator } from '../helpers/emulator.js';
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -103,6 +103,14 @@ describe('request journal /_emulator/requests', () => {
 
     expect((await control(emu, 'DELETE', '/_emulator/requests')).body).toEqual({ removed: 4 });
     expect(await journal()).toMatchObject({ entries: [], size: 0 });
+  });
+
+  it('records refused bodies and unknown actions with their code', async () => {
+    const broken = await rawRequest(emu.url, { path: `/memcached?${signedQuery('CreateMemcachedInstance')}`, headers: { 'content-type': 'application/json' }, body: '{"ConfSize":' });
+    const unknown = await emu.client.call('RebootMemcachedInstance', { InstanceId: 'i-1' });
+    const [second, first] = (await journal()).entries;
+    expect(first).toMatchObject({ action: 'CreateMemcachedInstance', status: 400, code: 'ParamParseError', message: broken.body.Message, requestId: broken.headers['x-request-id'] });
+    expect(second).toMatchObject({ action: 'RebootMemcachedInstance', status: 400, code: 'UnsupportedAction', requestId: unknown.requestId });
   });
 
   it('keeps only the newest entries past its size, and journal-size 0 keeps nothing', async () => {
