@@ -1,8 +1,8 @@
 // harness/journal.ts — a bounded ring of the API calls the emulator answered, newest first on read; no HTTP, no secrets.
 import type { JournalEntry, JournalPage } from './types.js';
 
-/** An entry as kept: the time as epoch ms and the raw URL (formatted and cut only when read), to cost little per call. */
-export type JournalRecord = Omit<JournalEntry, 'id' | 'at' | 'path'> & { atMs: number; url: string };
+/** An entry as kept: the time as epoch ms (formatted only when read), to cost little per call. */
+export type JournalRecord = Omit<JournalEntry, 'id' | 'at'> & { atMs: number };
 
 export interface JournalFilter {
   action?: string;
@@ -65,9 +65,8 @@ export class Journal {
 }
 
 function toEntry(r: JournalRecord & { id: number }): JournalEntry {
-  const { atMs, id, url, method, ...rest } = r;
-  const qi = url.indexOf('?');
-  return { id, at: new Date(atMs).toISOString(), method, path: qi < 0 ? url : url.slice(0, qi), ...rest };
+  const { atMs, id, ...rest } = r;
+  return { id, at: new Date(atMs).toISOString(), ...rest };
 }
 
 /** `since`/`until` of the query: epoch ms or an ISO 8601 date; undefined if unreadable. */

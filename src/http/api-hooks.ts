@@ -8,6 +8,7 @@ import type { JournalAuth } from '../harness/types.js';
 import type { JournalRecord } from '../harness/journal.js';
 import { ApiError } from '../errors.js';
 import { canonicalQuery, stringToSign, type QueryPairs } from '../signing/index.js';
+import { COMMON_PARAMS } from './auth.js';
 
 /** The journal entry of one call, filled as the call goes, then kept as is (one object per call, one shape). */
 type Trace = JournalRecord;
@@ -22,7 +23,13 @@ declare module 'fastify' {
 
 // Never kept, whatever a client sends: its signature and anything that looks like a secret.
 const SECRET = /secret|signature|password|token/i;
-const NOT_BUSINESS = new Set(['Action', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp', 'Version', 'Signature']);
+const NOT_BUSINESS = new Set<string>(COMMON_PARAMS);
+
+/** The path alone: the query holds the Signature, which is never kept. */
+function pathOf(url: string): string {
+  const qi = url.indexOf('?');
+  return qi < 0 ? url : url.slice(0, qi);
+}
 
 function safeFields(input: Record<string, unknown>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
@@ -94,7 +101,7 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
     start(req) {
       if (journal) {
         req.trace = {
-          atMs: ctx.clock.wallNow(), method: req.method, url: req.url, product, action: null, fields: {}, status: 0, code: '', message: '',
+          atMs: ctx.clock.wallNow(), method: req.method, path: pathOf(req.url), product, action: null, fields: {}, status: 0, code: '', message: '',
           ms: 0, requestId: req.id, accessKeyId: null, instanceIds: NONE, taskIds: NONE, fault: null, auth: null,
         };
       }

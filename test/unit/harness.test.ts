@@ -6,7 +6,7 @@ import { FaultRules } from '../../src/harness/faults.js';
 import { resolveWhen } from '../../src/harness/seed.js';
 
 const record = (action: string, atMs: number, instanceIds: string[] = []): JournalRecord => ({
-  atMs, method: 'POST', url: '/memcached?Action=X', product: 'memcached', action, fields: {}, status: 200, code: 'Success', message: '',
+  atMs, method: 'POST', path: '/memcached', product: 'memcached', action, fields: {}, status: 200, code: 'Success', message: '',
   ms: 1, requestId: 'r', accessKeyId: null, instanceIds, taskIds: [], fault: null, auth: null,
 });
 
