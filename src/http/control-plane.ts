@@ -5,6 +5,7 @@ import type { Scheduler } from '../tasks/scheduler.js';
 import { VERSION } from '../config.js';
 import { fixturesFor } from '../fixtures.js';
 import { endpointOf } from '../tasks/runners.js';
+import { registerConsole } from './console.js';
 
 export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: Scheduler): void {
   app.get('/_emulator/health', async () => ({ status: 'ok', backend: ctx.backend.kind, version: VERSION }));
@@ -40,4 +41,5 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
   );
 
   app.post('/_emulator/tasks/run', async () => ({ tasks: await scheduler.runAll() }));
+  registerConsole(app, ctx);
 }
