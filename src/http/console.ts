@@ -113,6 +113,12 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
       auth: ctx.config.auth,
       taskMode: ctx.config.taskMode,
       taskDelayMs: ctx.config.taskDelayMs,
+      // The harness's endpoints, if this build has them: the page hides a panel rather than calling a missing route.
+      features: {
+        journal: app.hasRoute({ method: 'GET', url: '/_emulator/requests' }),
+        faults: app.hasRoute({ method: 'GET', url: '/_emulator/faults' }),
+        clock: app.hasRoute({ method: 'GET', url: '/_emulator/clock' }),
+      },
       // Only the published development pair is handed out; any other secret the user types into the page.
       credential: first ? { accessKeyId: first[0], accessKeySecret: wellKnown ? first[1] : null, wellKnown } : null,
     };

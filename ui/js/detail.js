@@ -1,6 +1,6 @@
 // ui/js/detail.js — one instance: its facts, its memcached's live figures with sparklines, the key browser and its task history.
 import { control } from './api.js';
-import { h, setText, clear, fmtBytes, fmtTime } from './dom.js';
+import { h, setText, clear, fmtBytes, fmtTime, humanDuration } from './dom.js';
 import { statusBadge, updateStatus, addressCell, taskBadge, sparkline } from './widgets.js';
 import { resizeInstance, clearInstance, deleteInstance, allowed } from './actions.js';
 import { mountKeys } from './keys.js';
@@ -30,7 +30,7 @@ export function mountDetail(main, app, id) {
   const facts = {};
   const fact = (label, node) => {
     facts[label] = node ?? h('dd');
-    return [h('dt', {}, label), node ? h('dd', {}, node) : facts[label]];
+    return h('div.fact', {}, h('dt', {}, label), node ? h('dd', {}, node) : facts[label]);
   };
   const info = h('dl.facts', {},
     fact('Instance ID'), fact('Status'), fact('Memory'), fact('Address', addr.el), fact('Region'), fact('VDC'), fact('Pipe'),
@@ -126,8 +126,8 @@ export function mountDetail(main, app, id) {
     setText(facts.Region, `${inst.siteName} (${inst.regionId})`);
     setText(facts.VDC, `${inst.vdcName} (${inst.vdcId})`);
     setText(facts.Pipe, `${inst.pipeName || '—'} (${inst.pipeId})`);
-    setText(facts.Created, inst.createTime);
-    setText(facts['Running time'], inst.runningTime);
+    setText(facts.Created, `${fmtTime(inst.createdAt)}  (CreateTime ${inst.createTime}, UTC+8)`);
+    setText(facts['Running time'], `${humanDuration(snap.now - inst.createdAt)}  (RunningTime ${inst.runningTime})`);
     setText(facts.Version, 'Memcached1.6 · Memcached单机版');
     setText(facts.Error, inst.errorReason ?? '—');
     keys.setUsable(app.config.backend !== 'none' && !!inst.address && inst.status !== 'creating',

@@ -64,6 +64,18 @@ export function fmtTime(ms) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** 3 d 4 h, 5 min 6 s, 42 s: the two largest units. */
+export function humanDuration(ms) {
+  let s = Math.max(0, Math.floor(ms / 1000));
+  const parts = [];
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['min', 60], ['s', 1]]) {
+    const n = Math.floor(s / size);
+    s -= n * size;
+    if (n || (unit === 's' && parts.length === 0)) parts.push(`${n} ${unit}`);
+  }
+  return parts.slice(0, 2).join(' ');
+}
+
 /** Copies text; falls back to a selected textarea where the async clipboard is not allowed (plain http). */
 export async function copyText(text) {
   try {

@@ -1,5 +1,5 @@
 // ui/js/instances.js — the instance list: a live table with a Keyword-like filter, row actions, the empty state and the recent tasks.
-import { h, setText, clear, fmtTime } from './dom.js';
+import { h, setText, clear, fmtTime, humanDuration } from './dom.js';
 import { statusBadge, updateStatus, addressCell, taskBadge } from './widgets.js';
 import { createInstance, resizeInstance, clearInstance, deleteInstance, allowed, startedHere } from './actions.js';
 
@@ -12,6 +12,7 @@ export function matches(inst, keyword) {
 const COLUMNS = ['Name / ID', 'Status', 'Size', 'Address', 'Region / VDC / Pipe', 'Created', 'Running time', 'Actions'];
 
 function makeRow(app, inst) {
+  // Running time is counted on the emulator's clock (it may be advanced), so it comes from the snapshot's `now`.
   let cur = inst;
   const name = h('a.name', { href: `#/instance/${encodeURIComponent(inst.id)}` });
   const id = h('code.id');
@@ -36,9 +37,9 @@ function makeRow(app, inst) {
     cell('Region / VDC / Pipe', region, h('br'), vdc, h('span.sep', {}, ' · '), pipe),
     cell('Created', created),
     cell('Running time', running),
-    cell('Actions', h('span.actions', {}, h('a.link', { href: `#/instance/${encodeURIComponent(inst.id)}` }, 'Details'), resize, clr, del)),
+    cell('Actions', h('span.actions', {}, resize, clr, del)),
   );
-  const update = (i) => {
+  const update = (i, now) => {
     cur = i;
     setText(name, i.name);
     setText(id, i.id);
@@ -46,18 +47,20 @@ function makeRow(app, inst) {
     status.title = i.errorReason ?? '';
     setText(size, i.confSize);
     addr.update(i);
-    setText(region, i.siteName);
+    setText(region, i.regionId);
+    region.title = i.siteName;
     setText(vdc, i.vdcName || i.vdcId);
     setText(pipe, i.pipeName || i.pipeId);
-    setText(created, i.createTime);
-    setText(running, i.runningTime);
+    setText(created, fmtTime(i.createdAt));
+    created.title = `CreateTime ${i.createTime} (UTC+8, as the API reports it)`;
+    setText(running, humanDuration(now - i.createdAt));
+    running.title = `RunningTime ${i.runningTime}`;
     for (const [b, key] of [[resize, 'resize'], [clr, 'clear'], [del, 'delete']]) {
       const off = !allowed[key](i.status);
       if (b.disabled !== off) b.disabled = off;
       b.title = off ? `Not while ${i.status}` : '';
     }
   };
-  update(inst);
   return { tr, update };
 }
 
@@ -114,7 +117,7 @@ export function mountInstances(main, app) {
     shown.forEach((inst, idx) => {
       let row = rows.get(inst.id);
       if (!row) rows.set(inst.id, (row = makeRow(app, inst)));
-      else row.update(inst);
+      row.update(inst, snap.now);
       // Move only when out of place: moving a row would drop the keyboard focus inside it.
       if (tbody.children[idx] !== row.tr) tbody.insertBefore(row.tr, tbody.children[idx] ?? null);
     });

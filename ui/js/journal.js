@@ -25,7 +25,7 @@ function detail(entry) {
   if (entry.fault) rows.push(['Fault rule', `${entry.fault.ruleId} (${entry.fault.effect})`]);
   const auth = entry.auth;
   return h('div.journal-detail', {},
-    h('dl.facts', {}, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    h('dl.facts', {}, rows.map(([k, v]) => h('div.fact', {}, h('dt', {}, k), h('dd', {}, v)))),
     h('h3', {}, 'Business fields'),
     h('pre.value', { tabIndex: 0 }, JSON.stringify(entry.fields, null, 2)),
     auth ? h('div.auth', {},
