@@ -9,7 +9,11 @@ import { createNoneBackend } from './backends/none.js';
 import { createBackend } from './backends/select.js';
 import type { MemcachedBackend } from './backends/types.js';
 import { EmulatorClock, randomIds, type Clock, type Ctx, type Ids } from './context.js';
-import { Scheduler } from './tasks/scheduler.js';
+import { Scheduler, taskDelays } from './tasks/scheduler.js';
+import { Journal } from './harness/journal.js';
+import { FaultRules, loadFaultsFile } from './harness/faults.js';
+import { seedInstances } from './harness/seed.js';
+import { registerHarnessRoutes } from './http/harness-routes.js';
 import { recoverBackends } from './tasks/recovery.js';
 import { registerBodyParser } from './http/body.js';
 import { registerApi } from './http/api.js';
@@ -31,6 +35,7 @@ export interface App {
 
 export async function buildApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<App> {
   const fixtures = fixturesFor(config);
+  const startupFaults = loadFaultsFile(config.faultsFile);
   const store = createStore(config.data, (message) => log.warn({ message }, 'WAL checkpoint failed'));
   let backend: MemcachedBackend;
   let backendReason: string;
@@ -52,10 +57,11 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   log.info({ backend: backend.kind, reason: backendReason }, 'backend chosen');
 
   let scheduler: Scheduler | undefined;
+  const clock = new EmulatorClock(overrides.clock);
   const ctx: Ctx = {
     config,
     log,
-    clock: new EmulatorClock(overrides.clock),
+    clock,
     ids: overrides.ids ?? randomIds,
     store,
     nonces: new NonceGuard(store.nonces),
@@ -63,14 +69,20 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     backendReason,
     fixtures: { current: fixtures },
     authViolations: [],
+    journal: new Journal(config.journalSize),
+    faults: new FaultRules(
+      { log, destroy: (id, ep) => backend.destroy(id, ep), wake: () => scheduler?.wake(), nowIso: () => new Date(clock.wallNow()).toISOString() },
+      startupFaults,
+    ),
     wakeScheduler: () => scheduler?.wake(),
   };
-  const deps = { store, backend, clock: ctx.clock, log, fixtures: ctx.fixtures };
+  const deps = { store, backend, clock, log, fixtures: ctx.fixtures, taskFaults: ctx.faults };
   await recoverBackends(deps);
+  if (store.instances.list().length === 0) await seedInstances(deps, ctx.ids, fixtures.instances);
   ctx.nonces.prune(ctx.clock.wallNow());
   ctx.nonces.load(ctx.clock.wallNow());
   store.tasks.capDue(ctx.clock.now() + config.taskDelayMs);
-  scheduler = new Scheduler(deps, { taskDelayMs: config.taskDelayMs, watchdogMs: config.watchdogMs });
+  scheduler = new Scheduler(deps, { taskMode: config.taskMode, delays: taskDelays(config), watchdogMs: config.watchdogMs });
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -94,11 +106,13 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   registerErrorHandling(app, config.bodyLimitBytes);
   registerApi(app, ctx);
   registerControlPlane(app, ctx, scheduler);
+  registerHarnessRoutes(app, ctx, scheduler);
 
   const pruner = setInterval(() => ctx.nonces.prune(ctx.clock.wallNow()), 60_000).unref();
   app.addHook('onReady', async () => scheduler!.start());
   app.addHook('preClose', async () => {
     clearInterval(pruner);
+    ctx.faults.close();
     await scheduler!.stop();
   });
   app.addHook('onClose', async () => {

@@ -6,6 +6,8 @@ import type { Fixtures } from './fixtures.js';
 import type { Store } from './store/index.js';
 import type { MemcachedBackend } from './backends/types.js';
 import type { NonceGuard } from './http/nonce-guard.js';
+import type { Journal } from './harness/journal.js';
+import type { FaultRules } from './harness/faults.js';
 
 export interface Clock {
   now(): number;
@@ -66,6 +68,10 @@ export interface Ctx {
   fixtures: { current: Fixtures };
   /** Requests accepted in `report` mode that `enforce` would have refused; newest last, bounded. */
   authViolations: AuthViolation[];
+  /** The API calls answered lately (a ring; capacity 0 = off). */
+  journal: Journal;
+  /** Fault rules the API pipeline and the task runners consult. */
+  faults: FaultRules;
   /** Nudge the scheduler: a task was just enqueued. */
   wakeScheduler(): void;
 }

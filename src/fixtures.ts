@@ -1,6 +1,7 @@
-// fixtures.ts — loads and checks regions, VDCs with their pipes, and credentials from a folder; no state.
+// fixtures.ts — loads and checks regions, VDCs with their pipes, credentials and seeded instances from a folder; no state.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseSeedFile, type SeedInstance } from './harness/seed.js';
 
 export interface Region { RegionId: string; SiteName: string }
 export interface Pipe { PipeId: string; PipeName?: string; Segment: string }
@@ -11,6 +12,8 @@ export interface Fixtures {
   regions: Map<string, Region>;
   vdcs: Map<string, Vdc>;
   credentials: Map<string, string>;
+  /** Seeded state (instances.json, optional): written when the state is empty, at start-up and on reset. */
+  instances: SeedInstance[];
 }
 
 export const WELL_KNOWN = { AccessKeyId: 'emulator-access-key-id', AccessKeySecret: 'emulator-access-key-secret' };
@@ -56,7 +59,9 @@ export function loadFixtures(dir: string, override?: { id?: string; secret?: str
     credentials.delete(WELL_KNOWN.AccessKeyId);
     credentials.set(override.id ?? WELL_KNOWN.AccessKeyId, override.secret ?? WELL_KNOWN.AccessKeySecret);
   }
-  return { regions, vdcs, credentials };
+  const seedFile = path.join(dir, 'instances.json');
+  const instances = fs.existsSync(seedFile) ? parseSeedFile(readJsonArray<unknown>(dir, 'instances.json'), seedFile, { regions, vdcs }) : [];
+  return { regions, vdcs, credentials, instances };
 }
 
 /** The fixtures a configuration names, with its credential override applied (start-up and reset alike). */

@@ -1,4 +1,5 @@
-// http/api.ts — the signed API in one readable pipeline: query → auth → action → schema → handler → envelope.
+// http/api.ts — the signed API in one readable pipeline: query → auth → action → faults → schema → handler → envelope.
+// The journal and the fault rules are named hooks (api-hooks.ts), not branches here.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { Errors } from '../errors.js';
@@ -6,6 +7,7 @@ import { ACTIONS, type Product } from '../actions/index.js';
 import { validate } from '../actions/schemas.js';
 import { firstValues, parseQuery } from '../signing/index.js';
 import { authorize, COMMON_PARAMS } from './auth.js';
+import { apiHooks } from './api-hooks.js';
 
 const ROUTES: Array<[string, Product]> = [
   ['/memcached', 'memcached'],
@@ -39,27 +41,40 @@ declare module 'fastify' {
 
 export function registerApi(app: FastifyInstance, ctx: Ctx): void {
   app.decorateRequest('apiQuery', null as unknown as Record<string, string>);
-  // Before the body is read: a bad signature costs no body parsing, and is reported before a bad body.
-  const onRequest = async (req: FastifyRequest) => {
-    // Real clients send odd Content-Types (" application/json", none); the body is JSON regardless.
-    if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/json';
-    const pairs = parseQuery(rawQuery(req.url));
-    req.apiQuery = firstValues(pairs);
-    await authorize(ctx, req, pairs, req.apiQuery);
-  };
-  const handle = (product: Product) => async (req: FastifyRequest) => {
-    const q = req.apiQuery;
-    if (!q.Action) throw Errors.missingParameter('Action');
-    const action = ACTIONS[product].get(q.Action);
-    if (!action) throw Errors.unsupportedAction(q.Action);
-
-    // Business fields may come in the query too (one SDK copies them there); the body wins.
-    const input = businessInput(q, req.body as Record<string, unknown> | undefined);
-    action.precheck?.(input);
-    const result = action.handle(ctx, validate(action.schema, input));
-    return { Code: 'Success', Data: result.data, Message: result.message, ...result.extra };
-  };
+  app.decorateRequest('trace', null);
   for (const [url, product] of ROUTES) {
-    app.route({ method: ['POST', 'GET'], url, onRequest, handler: handle(product) });
+    const hooks = apiHooks(ctx, product);
+    // Before the body is read: a bad signature costs no body parsing, and is reported before a bad body.
+    const onRequest = async (req: FastifyRequest) => {
+      hooks.start(req);
+      // Real clients send odd Content-Types (" application/json", none); the body is JSON regardless.
+      if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/json';
+      const pairs = parseQuery(rawQuery(req.url));
+      req.apiQuery = firstValues(pairs);
+      try {
+        await authorize(ctx, req, pairs, req.apiQuery);
+      } catch (e) {
+        hooks.authChecked(req, pairs, e);
+        throw e;
+      }
+      hooks.authChecked(req, pairs);
+    };
+    const handle = async (req: FastifyRequest) => {
+      const q = req.apiQuery;
+      if (!q.Action) throw Errors.missingParameter('Action');
+      const action = ACTIONS[product].get(q.Action);
+      if (!action) throw Errors.unsupportedAction(q.Action);
+
+      // Business fields may come in the query too (one SDK copies them there); the body wins.
+      const input = businessInput(q, req.body as Record<string, unknown> | undefined);
+      hooks.received(req, input);
+      const delay = hooks.beforeAction(req, action.name, input);
+      if (delay) await delay;
+      action.precheck?.(input);
+      const result = action.handle(ctx, validate(action.schema, input));
+      hooks.afterAction(req, action.name, input, result);
+      return { Code: 'Success', Data: result.data, Message: result.message, ...result.extra };
+    };
+    app.route({ method: ['POST', 'GET'], url, onRequest, ...hooks.route, handler: handle });
   }
 }

@@ -5,6 +5,9 @@ import type { Scheduler } from '../tasks/scheduler.js';
 import { VERSION } from '../config.js';
 import { fixturesFor } from '../fixtures.js';
 import { endpointOf } from '../tasks/runners.js';
+import { Errors } from '../errors.js';
+import { seedInstances } from '../harness/seed.js';
+import { clockState } from './harness-routes.js';
 import { registerConsole } from './console.js';
 
 export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: Scheduler): void {
@@ -13,7 +16,16 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
   app.get('/_emulator/state', async () => ({
     emulatorId: ctx.store.emulatorId,
     backend: { kind: ctx.backend.kind, reason: ctx.backendReason },
-    config: { auth: ctx.config.auth, taskDelayMs: ctx.config.taskDelayMs, watchdogMs: ctx.config.watchdogMs },
+    config: {
+      auth: ctx.config.auth,
+      taskDelayMs: ctx.config.taskDelayMs,
+      taskMode: ctx.config.taskMode,
+      taskDelays: scheduler.delays,
+      watchdogMs: ctx.config.watchdogMs,
+      journalSize: ctx.config.journalSize,
+    },
+    clock: clockState(ctx),
+    faults: ctx.faults.list(),
     instances: ctx.store.instances.list().map((i) => ({ ...i, endpoint: endpointOf(i) ?? null })),
     tasks: ctx.store.tasks.all(),
     authViolations: ctx.authViolations,
@@ -36,10 +48,21 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
       ctx.nonces.clear();
       ctx.fixtures.current = fixtures;
       ctx.authViolations.length = 0;
+      // Back to the start-up state: the --faults file's rules with fresh counters, an empty journal, the seeded instances.
+      ctx.faults.reset();
+      ctx.journal.clear();
+      await seedInstances(scheduler.deps, ctx.ids, fixtures.instances);
       return { status: 'ok', removedInstances: instances.length, backendFailures: failures };
     }),
   );
 
-  app.post('/_emulator/tasks/run', async () => ({ tasks: await scheduler.runAll() }));
+  app.post('/_emulator/tasks/run', async (req) => {
+    const { taskId } = (req.body ?? {}) as { taskId?: unknown };
+    if (taskId === undefined) return { tasks: await scheduler.runAll() };
+    if (!Number.isSafeInteger(taskId) || (taskId as number) < 1) throw Errors.invalidParameter('taskId', 'must be a positive integer');
+    const tasks = await scheduler.runOne(taskId as number);
+    if (!tasks) throw Errors.resourceNotFound(`task ${taskId}`);
+    return { tasks };
+  });
   registerConsole(app, ctx);
 }

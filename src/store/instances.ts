@@ -1,6 +1,6 @@
 // store/instances.ts — all SQL for instances; no HTTP, no backend calls.
 import type { DB } from './migrate.js';
-import type { InstanceStatus } from '../domain/instance.js';
+import { TASK_RULES, type InstanceStatus } from '../domain/instance.js';
 
 export interface Instance {
   id: string;
@@ -48,6 +48,10 @@ export interface NewInstance {
   pipeId: string;
   regionId: string;
   now: number;
+  /** Default: the create task's `during` status. Seeded instances give their own. */
+  status?: InstanceStatus;
+  updatedAt?: number;
+  errorReason?: string | null;
 }
 
 // Read-through cache for the hottest read (Describe): every write drops the row's entry first, so a cached
@@ -55,8 +59,8 @@ export interface NewInstance {
 export function instanceRepo(db: DB) {
   const s = {
     insert: db.prepare(
-      `INSERT INTO instances (id, seq, name, conf_size, vdc_id, pipe_id, region_id, status, created_at, updated_at)
-       VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM instances), @name, @confSize, @vdcId, @pipeId, @regionId, 'creating', @now, @now)`,
+      `INSERT INTO instances (id, seq, name, conf_size, vdc_id, pipe_id, region_id, status, error_reason, created_at, updated_at)
+       VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM instances), @name, @confSize, @vdcId, @pipeId, @regionId, @status, @errorReason, @now, @updatedAt)`,
     ),
     get: db.prepare('SELECT * FROM instances WHERE id = ?'),
     all: db.prepare('SELECT * FROM instances ORDER BY seq DESC'),
@@ -65,12 +69,8 @@ export function instanceRepo(db: DB) {
     setStatusIf: db.prepare(
       'UPDATE instances SET status = @status, error_reason = @reason, updated_at = @now WHERE id = @id AND status = @expected',
     ),
-    setEndpoint: db.prepare(
-      `UPDATE instances SET status = 'running', address = @address, port = @port, backend_ref = @ref,
-       error_reason = NULL, updated_at = @now WHERE id = @id`,
-    ),
     recordEndpoint: db.prepare('UPDATE instances SET address = @address, port = @port, backend_ref = @ref WHERE id = @id'),
-    setConf: db.prepare(`UPDATE instances SET conf_size = @confSize, status = 'running', error_reason = NULL, updated_at = @now WHERE id = @id`),
+    setConf: db.prepare('UPDATE instances SET conf_size = @confSize, updated_at = @now WHERE id = @id'),
     remove: db.prepare('DELETE FROM instances WHERE id = ?'),
     removeAll: db.prepare('DELETE FROM instances'),
   };
@@ -82,7 +82,12 @@ export function instanceRepo(db: DB) {
   return {
     insert: (n: NewInstance) => {
       drop(n.id);
-      s.insert.run(n);
+      s.insert.run({
+        id: n.id, name: n.name, confSize: n.confSize, vdcId: n.vdcId, pipeId: n.pipeId, regionId: n.regionId, now: n.now,
+        status: n.status ?? TASK_RULES.create.during,
+        updatedAt: n.updatedAt ?? n.now,
+        errorReason: n.errorReason ?? null,
+      });
     },
     get: (id: string): Instance | undefined => {
       const hit = cache.get(id);
@@ -103,15 +108,12 @@ export function instanceRepo(db: DB) {
       drop(id);
       return s.setStatusIf.run({ id, expected, status, reason, now }).changes > 0;
     },
-    setRunningAt: (id: string, ep: Ep, now: number) => {
-      drop(id);
-      return s.setEndpoint.run({ id, address: ep.address, port: ep.port, ref: ep.ref ?? null, now }).changes > 0;
-    },
-    /** Where its memcached is, without changing the status (adopted at start-up). */
+    /** Where its memcached is; the status is the caller's to set (setStatus). */
     recordEndpoint: (id: string, ep: Ep) => {
       drop(id);
       return s.recordEndpoint.run({ id, address: ep.address, port: ep.port, ref: ep.ref ?? null }).changes > 0;
     },
+    /** The size only; the status is the caller's to set. */
     setConf: (id: string, confSize: string, now: number) => {
       drop(id);
       return s.setConf.run({ id, confSize, now }).changes > 0;

@@ -3,15 +3,27 @@ import type { Logger } from 'pino';
 import type { Store, Instance, Task } from '../store/index.js';
 import type { Endpoint, InstanceSpec, MemcachedBackend } from '../backends/types.js';
 import type { Fixtures } from '../fixtures.js';
-import type { Clock } from '../context.js';
-import { PRODUCT, confSizeToMb } from '../domain/instance.js';
+import type { EmulatorClock } from '../context.js';
+import type { FaultEffect } from '../harness/types.js';
+import { PRODUCT, TASK_RULES, confSizeToMb } from '../domain/instance.js';
+
+/** What fault rules decided for a task (harness/faults.ts implements it). */
+export interface TaskFaultHook {
+  /** The effect a rule attached to this task, if the rule still exists. */
+  effectFor(taskId: number): FaultEffect | undefined;
+  /** True while a `task-hang` rule holds the task: the scheduler leaves it DOING. */
+  isHung(taskId: number): boolean;
+  /** The task ended (endpoint undefined if it failed): forget it, and kill its memcached later if a `backend-dies` rule asked. */
+  afterTask(taskId: number, instanceId: string, endpoint: Endpoint | undefined): void;
+}
 
 export interface RunnerDeps {
   store: Store;
   backend: MemcachedBackend;
-  clock: Clock;
+  clock: EmulatorClock;
   log: Logger;
   fixtures: { current: Fixtures };
+  taskFaults?: TaskFaultHook;
 }
 
 /** What to provision for an instance; where it ran before (if anywhere) is preferred, so its address survives. */
@@ -31,6 +43,7 @@ export function endpointOf(inst: Instance): Endpoint | undefined {
   return { address: inst.address, port: inst.port, ref: inst.backendRef ?? undefined };
 }
 
+/** The slow part of each kind; returns what to record (besides the status) once it succeeded. */
 async function work(d: RunnerDeps, task: Task, inst: Instance): Promise<() => void> {
   const { store, backend, clock } = d;
   const ep = endpointOf(inst);
@@ -39,7 +52,7 @@ async function work(d: RunnerDeps, task: Task, inst: Instance): Promise<() => vo
       // After a crash the memcached may already be up (adopted at start-up): don't start a second one.
       const endpoint = ep && (await backend.isUp(ep)) ? ep : await backend.provision(specOf(inst, d.fixtures.current));
       return () => {
-        if (!store.instances.setRunningAt(inst.id, endpoint, clock.now())) void backend.destroy(inst.id, endpoint);
+        if (!store.instances.recordEndpoint(inst.id, endpoint)) void backend.destroy(inst.id, endpoint);
       };
     }
     case 'update': {
@@ -52,7 +65,7 @@ async function work(d: RunnerDeps, task: Task, inst: Instance): Promise<() => vo
       return () => {};
     case 'delete':
       await backend.destroy(inst.id, ep);
-      return () => store.instances.remove(inst.id);
+      return () => {};
   }
 }
 
@@ -61,27 +74,35 @@ function need(ep: Endpoint | undefined): Endpoint {
   return ep;
 }
 
-/** Runs one DOING task to its end; never throws. */
+/** Runs one DOING task to its end, moving its instance as TASK_RULES declares; never throws. */
 export async function runTask(d: RunnerDeps, task: Task): Promise<void> {
   const { store, clock, log } = d;
+  const rule = TASK_RULES[task.kind];
   const inst = store.instances.get(task.instanceId);
   if (!inst) {
     store.tasks.finish(task.id, 'ERROR', clock.now(), 'the instance no longer exists');
     return;
   }
   try {
+    const fault = d.taskFaults?.effectFor(task.id);
+    if (fault?.type === 'task-error') throw new Error(fault.message || 'injected by a fault rule');
     const record = await work(d, task, inst);
     store.tx(() => {
       record();
+      if (rule.success === 'gone') store.instances.remove(inst.id);
+      else if (inst.status !== rule.success || inst.errorReason !== null) store.instances.setStatus(inst.id, rule.success, clock.now());
       store.tasks.finish(task.id, 'FINISH', clock.now());
     });
     log.info({ taskId: task.id, instanceId: inst.id, kind: task.kind }, 'task finished');
+    const after = store.instances.get(inst.id);
+    d.taskFaults?.afterTask(task.id, inst.id, after && endpointOf(after));
   } catch (e) {
     const reason = `${task.kind} failed: ${(e as Error).message}`;
     store.tx(() => {
-      store.instances.setStatus(inst.id, 'error', clock.now(), reason);
+      store.instances.setStatus(inst.id, rule.failure, clock.now(), reason);
       store.tasks.finish(task.id, 'ERROR', clock.now(), reason);
     });
     log.warn({ taskId: task.id, instanceId: inst.id, kind: task.kind, reason }, 'task failed');
+    d.taskFaults?.afterTask(task.id, inst.id, undefined);
   }
 }

@@ -1,16 +1,27 @@
-// tasks/scheduler.ts — advances tasks NEW → DOING → FINISH|ERROR on a timer that never overlaps itself, and runs the watchdog.
+// tasks/scheduler.ts — advances tasks NEW → DOING → FINISH|ERROR (timed: on a timer that never overlaps itself; manual: only
+// when asked or when a clock advance makes them due), and runs the watchdog. No HTTP here.
 import type { Task } from '../store/index.js';
+import type { TaskKind } from '../domain/instance.js';
+import type { TaskMode } from '../config.js';
 import { runTask, type RunnerDeps } from './runners.js';
 import { checkInstances } from './watchdog.js';
 
 export interface SchedulerOptions {
-  taskDelayMs: number;
+  /** timed: a task runs once due (created + its kind's delay, in the emulator's time); manual: only when asked. */
+  taskMode?: TaskMode;
+  /** Per kind; the global --task-delay-ms fills the kinds not set. */
+  delays: Readonly<Record<TaskKind, number>>;
   watchdogMs: number;
   /** Different instances' tasks run side by side, up to this many; one instance's tasks run in order. */
   concurrency?: number;
 }
 
+/** Which started (DOING) tasks a pass may run, given the emulator's time. */
+type Pick = (t: Task, now: number) => boolean;
+
 const IDLE_POLL_MS = 1000;
+const isDue: Pick = (t, now) => (t.dueAt ?? 0) <= now;
+const always: Pick = () => true;
 
 export class Scheduler {
   private timer?: NodeJS.Timeout;
@@ -24,6 +35,19 @@ export class Scheduler {
     private readonly d: RunnerDeps,
     private readonly opts: SchedulerOptions,
   ) {}
+
+  /** What the runners work with (reset re-seeds through it). */
+  get deps(): RunnerDeps {
+    return this.d;
+  }
+
+  get delays(): Readonly<Record<TaskKind, number>> {
+    return this.opts.delays;
+  }
+
+  get mode(): TaskMode {
+    return this.opts.taskMode ?? 'timed';
+  }
 
   start(): void {
     this.stopped = false;
@@ -50,18 +74,37 @@ export class Scheduler {
     return run;
   }
 
-  /** Finish every pending task now, in order, ignoring the delay; returns them as they ended. */
+  /** Finish every pending task now, in order, ignoring the delay (a hung task stays); returns them as they ended. */
   runAll(): Promise<Task[]> {
+    return this.exclusive(() => this.drain(always));
+  }
+
+  /** Finish one task now, with the tasks queued before it on the same instance. Undefined if it does not exist. */
+  runOne(taskId: number): Promise<Task[] | undefined> {
     return this.exclusive(async () => {
-      const ids = new Set<number>();
-      for (let round = 0; round < 100; round++) {
-        const pending = this.d.store.tasks.pending();
-        if (pending.length === 0) break;
-        pending.forEach((t) => ids.add(t.id));
-        await this.tick(true);
-      }
-      return [...ids].map((id) => this.d.store.tasks.get(id)!).filter(Boolean);
+      const target = this.d.store.tasks.get(taskId);
+      if (!target) return undefined;
+      return this.drain((t) => t.instanceId === target.instanceId && t.id <= taskId);
     });
+  }
+
+  /** Move the emulator's clock forward, then run what became due (in either mode); returns the tasks that ran. */
+  advance(ms: number): Promise<Task[]> {
+    return this.exclusive(async () => {
+      this.d.clock.advance(ms);
+      return this.drain(isDue);
+    });
+  }
+
+  /** Repeated passes until nothing runnable is left (a task may queue behind another on its instance). */
+  private async drain(pick: Pick): Promise<Task[]> {
+    const ids = new Set<number>();
+    for (let round = 0; round < 100; round++) {
+      const ran = await this.tick(pick);
+      if (ran.length === 0) break;
+      ran.forEach((id) => ids.add(id));
+    }
+    return [...ids].map((id) => this.d.store.tasks.get(id)).filter((t): t is Task => t !== undefined);
   }
 
   private arm(ms: number): void {
@@ -73,7 +116,10 @@ export class Scheduler {
     if (this.stopped || this.busy) return;
     this.busy = true;
     try {
-      await this.exclusive(() => this.tick(false));
+      await this.exclusive(async () => {
+        await this.tick(this.mode === 'timed' ? isDue : () => false);
+        await this.watch();
+      });
     } catch (e) {
       this.d.log.error({ err: e }, 'scheduler tick failed');
     } finally {
@@ -85,31 +131,42 @@ export class Scheduler {
 
   private nextDelay(): number {
     const now = this.d.clock.now();
-    const due = this.d.store.tasks.nextDue();
-    let wait = due === null ? IDLE_POLL_MS : Math.max(0, due - now);
+    let wait = IDLE_POLL_MS;
+    if (this.mode === 'timed') {
+      for (const t of this.d.store.tasks.pending()) if (!this.d.taskFaults?.isHung(t.id)) wait = Math.min(wait, Math.max(0, (t.dueAt ?? 0) - now));
+    }
     if (this.opts.watchdogMs > 0) wait = Math.min(wait, Math.max(0, this.lastWatchdog + this.opts.watchdogMs - now));
-    return Math.min(wait, IDLE_POLL_MS);
+    return wait;
   }
 
-  private async tick(force: boolean): Promise<void> {
-    const { store, clock } = this.d;
+  private async watch(): Promise<void> {
+    const now = this.d.clock.now();
+    if (this.opts.watchdogMs > 0 && now - this.lastWatchdog >= this.opts.watchdogMs) {
+      this.lastWatchdog = now;
+      await checkInstances(this.d);
+    }
+  }
+
+  /** Starts NEW tasks (due at created + their kind's delay), then runs the picked ones; returns the ids it ran. */
+  private async tick(pick: Pick): Promise<number[]> {
+    const { store, clock, taskFaults } = this.d;
     const now = clock.now();
     const pending = store.tasks.pending();
-    const delay = force ? 0 : this.opts.taskDelayMs;
     store.tx(() => {
       for (const t of pending) {
         if (t.status !== 'NEW') continue;
-        store.tasks.start(t.id, now + delay);
+        const dueAt = t.createdAt + this.opts.delays[t.kind];
+        store.tasks.start(t.id, dueAt);
         t.status = 'DOING';
-        t.dueAt = now + delay;
+        t.dueAt = dueAt;
       }
     });
-    // Per instance, in id order, up to the first task that is not due yet.
+    // Per instance, in id order, up to the first task that may not run (not picked, or hung by a fault rule).
     const queues = new Map<string, Task[]>();
     const blocked = new Set<string>();
     for (const t of pending) {
       if (blocked.has(t.instanceId)) continue;
-      if (!force && (t.dueAt ?? 0) > now) {
+      if (!pick(t, now) || taskFaults?.isHung(t.id)) {
         blocked.add(t.instanceId);
         continue;
       }
@@ -117,14 +174,25 @@ export class Scheduler {
       q.push(t);
       queues.set(t.instanceId, q);
     }
+    const ran: number[] = [];
     await runLimited([...queues.values()], this.opts.concurrency ?? 16, async (q) => {
-      for (const t of q) await runTask(this.d, t);
+      for (const t of q) {
+        await runTask(this.d, t);
+        ran.push(t.id);
+      }
     });
-    if (!force && this.opts.watchdogMs > 0 && now - this.lastWatchdog >= this.opts.watchdogMs) {
-      this.lastWatchdog = now;
-      await checkInstances(this.d);
-    }
+    return ran;
   }
+}
+
+/** The delay of each kind: its own setting, else the global one. */
+export function taskDelays(c: { taskDelayMs: number; createDelayMs?: number; updateDelayMs?: number; clearDelayMs?: number; deleteDelayMs?: number }): Record<TaskKind, number> {
+  return {
+    create: c.createDelayMs ?? c.taskDelayMs,
+    update: c.updateDelayMs ?? c.taskDelayMs,
+    clear: c.clearDelayMs ?? c.taskDelayMs,
+    delete: c.deleteDelayMs ?? c.taskDelayMs,
+  };
 }
 
 async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -4,7 +4,7 @@ import { startEmulator, createRunning, signedQuery, rawRequest, docCreate, runTa
 let emu: Emulator;
 let id: string;
 beforeAll(async () => {
-  emu = await startEmulator({ taskDelayMs: 60_000 });
+  emu = await startEmulator({ taskMode: 'manual' });
   [id] = await createRunning(emu);
 });
 afterAll(() => emu.close());

@@ -4,7 +4,7 @@ import { VERSION } from '../../src/config.js';
 
 let emu: Emulator;
 beforeAll(async () => {
-  emu = await startEmulator({ taskDelayMs: 60_000 });
+  emu = await startEmulator({ taskMode: 'manual' });
 });
 afterAll(() => emu.close());
 

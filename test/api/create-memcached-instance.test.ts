@@ -4,7 +4,7 @@ import { CREATE_MISSING_TEXT } from '../../src/errors.js';
 
 let emu: Emulator;
 beforeAll(async () => {
-  emu = await startEmulator({ taskDelayMs: 60_000 });
+  emu = await startEmulator({ taskMode: 'manual' });
 });
 afterAll(() => emu.close());
 

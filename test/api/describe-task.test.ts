@@ -3,7 +3,7 @@ import { startEmulator, docCreate, runTasks, signedQuery, type Emulator } from '
 
 let emu: Emulator;
 beforeAll(async () => {
-  emu = await startEmulator({ taskDelayMs: 60_000 });
+  emu = await startEmulator({ taskMode: 'manual' });
 });
 afterAll(() => emu.close());
 

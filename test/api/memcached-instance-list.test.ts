@@ -5,7 +5,7 @@ let emu: Emulator;
 let first: string;
 let second: string;
 beforeAll(async () => {
-  emu = await startEmulator({ taskDelayMs: 60_000 });
+  emu = await startEmulator({ taskMode: 'manual' });
   [first] = await createRunning(emu, { InstanceName: 'Alpha-Cache' });
   [second] = await createRunning(emu, { InstanceName: 'beta' });
   await emu.client.createMemcachedInstance({

@@ -93,3 +93,15 @@ export function rawRequest(
     req.end(body);
   });
 }
+
+/** A control-plane call with a JSON body (every control-plane POST sends application/json). */
+export async function control(emu: Emulator, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
+  const r = request(emu.app.server)[method === 'GET' ? 'get' : method === 'POST' ? 'post' : 'delete'](path);
+  const res = body === undefined ? await r : await r.set('content-type', 'application/json').send(JSON.stringify(body));
+  return { status: res.status, body: res.body, headers: res.headers };
+}
+
+/** A fixed base clock (the wall clock when called, whole seconds), so instance times can be asserted exactly. */
+export function pinnedClock(at = Math.floor(Date.now() / 1000) * 1000) {
+  return { now: () => at, at };
+}

@@ -26,7 +26,7 @@ describe('Scheduler', () => {
 
   it('runs different instances side by side', async () => {
     const slow = flakyBackend({ delayMs: 300 });
-    const emu = await startEmulator({ taskDelayMs: 60_000, watchdogMs: 0 }, { backend: slow.backend });
+    const emu = await startEmulator({ taskMode: 'manual', watchdogMs: 0 }, { backend: slow.backend });
     try {
       await emu.client.createMemcachedInstance({ ...docCreate, Amount: 4 });
       await runTasks(emu);

@@ -1,0 +1,194 @@
+// harness/faults.ts — fault rules: which signed calls they touch (action, instance, field values, count, seeded probability)
+// and what they do (error, latency, task error/hang, backend dies); no HTTP here, the API pipeline calls it.
+import fs from 'node:fs';
+import { Value } from '@sinclair/typebox/value';
+import { Type } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import type { Endpoint } from '../backends/types.js';
+import type { TaskFaultHook } from '../tasks/runners.js';
+import { FaultRuleInput, type FaultEffect, type FaultRule } from './types.js';
+import { seededRandom } from './random.js';
+import { ConfigError } from '../config.js';
+
+/** What a rule did to one call, as the journal shows it. */
+export interface FaultApplied {
+  ruleId: string;
+  effect: FaultEffect['type'];
+}
+
+interface Live {
+  rule: FaultRule;
+  draw: () => number;
+}
+
+const CALL_EFFECTS = new Set(['error', 'latency']);
+
+export interface FaultDeps {
+  log: Logger;
+  /** Kills an instance's memcached without touching its row (the watchdog then sees it gone). */
+  destroy(instanceId: string, endpoint: Endpoint): Promise<void>;
+  /** A hung task may run again (its rule was removed). */
+  wake(): void;
+  nowIso(): string;
+}
+
+export class FaultRules implements TaskFaultHook {
+  private readonly rules = new Map<string, Live>();
+  private readonly tasks = new Map<number, { ruleId: string; effect: FaultEffect }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private nextId = 1;
+
+  constructor(
+    private readonly d: FaultDeps,
+    private readonly startup: readonly FaultRuleInput[] = [],
+  ) {
+    for (const input of startup) this.add(input);
+  }
+
+  get size(): number {
+    return this.rules.size;
+  }
+
+  add(input: FaultRuleInput): FaultRule {
+    const id = `f${this.nextId++}`;
+    // A probability with no seed gets one, shown in the listing, so a run can be replayed.
+    const seed = input.seed ?? (input.probability !== undefined ? Math.floor(Math.random() * 2 ** 31) : undefined);
+    const rule: FaultRule = {
+      ...structuredClone(input),
+      ...(seed !== undefined ? { seed } : {}),
+      id,
+      hits: 0,
+      seen: 0,
+      remaining: input.count ?? null,
+      createdAt: this.d.nowIso(),
+    };
+    this.rules.set(id, { rule, draw: seededRandom(seed ?? id) });
+    return structuredClone(rule);
+  }
+
+  list(): FaultRule[] {
+    return [...this.rules.values()].map((l) => structuredClone(l.rule));
+  }
+
+  get(id: string): FaultRule | undefined {
+    const l = this.rules.get(id);
+    return l && structuredClone(l.rule);
+  }
+
+  /** Removing a rule releases the tasks it holds hung. */
+  remove(id: string): boolean {
+    if (!this.rules.delete(id)) return false;
+    this.d.wake();
+    return true;
+  }
+
+  clear(): number {
+    const n = this.rules.size;
+    this.rules.clear();
+    this.d.wake();
+    return n;
+  }
+
+  /** Back to start-up: the file's rules again, with fresh counters and sequences; no task is held any more. */
+  reset(): void {
+    this.rules.clear();
+    this.tasks.clear();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const input of this.startup) this.add(input);
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Before the action runs: the first rule with an `error` or `latency` effect that matches and fires. */
+  beforeCall(action: string, input: Record<string, unknown>): { applied: FaultApplied; effect: FaultEffect } | undefined {
+    if (this.rules.size === 0) return undefined;
+    const l = this.pick(action, input, true);
+    return l && { applied: { ruleId: l.rule.id, effect: l.rule.effect.type }, effect: l.rule.effect };
+  }
+
+  /** After the action created tasks: the first rule with a task effect that matches and fires, attached to them all. */
+  afterCall(action: string, input: Record<string, unknown>, taskIds: readonly number[]): FaultApplied | undefined {
+    if (this.rules.size === 0 || taskIds.length === 0) return undefined;
+    const l = this.pick(action, input, false);
+    if (!l) return undefined;
+    for (const t of taskIds) this.tasks.set(t, { ruleId: l.rule.id, effect: l.rule.effect });
+    return { ruleId: l.rule.id, effect: l.rule.effect.type };
+  }
+
+  effectFor(taskId: number): FaultEffect | undefined {
+    return this.tasks.get(taskId)?.effect;
+  }
+
+  isHung(taskId: number): boolean {
+    const t = this.tasks.get(taskId);
+    return t !== undefined && t.effect.type === 'task-hang' && this.rules.has(t.ruleId);
+  }
+
+  afterTask(taskId: number, instanceId: string, endpoint: Endpoint | undefined): void {
+    const t = this.tasks.get(taskId);
+    if (!t) return;
+    this.tasks.delete(taskId);
+    if (t.effect.type !== 'backend-dies' || !endpoint) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.d.log.info({ instanceId, ruleId: t.ruleId }, 'fault rule: killing the memcached');
+      this.d.destroy(instanceId, endpoint).catch((e: Error) => this.d.log.warn({ instanceId, reason: e.message }, 'fault rule: kill failed'));
+    }, t.effect.afterMs ?? 0);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private pick(action: string, input: Record<string, unknown>, callPhase: boolean): Live | undefined {
+    for (const l of this.rules.values()) {
+      const r = l.rule;
+      if (CALL_EFFECTS.has(r.effect.type) !== callPhase) continue;
+      if (r.action !== '*' && r.action !== action) continue;
+      if (!matches(r, input)) continue;
+      if (fires(l)) return l;
+    }
+    return undefined;
+  }
+}
+
+function matches(r: FaultRule, input: Record<string, unknown>): boolean {
+  if (r.instanceId !== undefined && String(input.InstanceId ?? '') !== r.instanceId) return false;
+  if (r.match) for (const k of Object.keys(r.match)) if (input[k] === undefined || String(input[k]) !== r.match[k]) return false;
+  return true;
+}
+
+/** One draw per call looked at, so a seed replays the same sequence whatever the count says. */
+function fires(l: Live): boolean {
+  const r = l.rule;
+  if (r.remaining === 0) return false;
+  r.seen++;
+  if (r.probability !== undefined && !(l.draw() < r.probability)) return false;
+  r.hits++;
+  if (r.remaining !== null) r.remaining--;
+  return true;
+}
+
+const RuleFile = Type.Array(FaultRuleInput);
+
+/** The `--faults` file: an array of FaultRuleInput. Throws one line naming the file and the first problem. */
+export function loadFaultsFile(file: string): FaultRuleInput[] {
+  if (!file) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`--faults: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const first = Value.Errors(RuleFile, parsed).First();
+  if (first) throw new ConfigError(`--faults: ${file}: ${first.path || '/'} ${first.message}`);
+  return parsed as FaultRuleInput[];
+}
+
+/** The first problem of a POST /_emulator/faults body, or undefined if it is a valid rule. */
+export function faultInputProblem(body: unknown): string | undefined {
+  const first = Value.Errors(FaultRuleInput, body).First();
+  return first && `${first.path || 'body'} ${first.message}`;
+}

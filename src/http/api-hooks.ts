@@ -1,0 +1,171 @@
+// http/api-hooks.ts — the named steps the API pipeline calls around an action: the request journal's trace (route hooks,
+// zero cost when the journal is off) and the fault rules (before and after the action). Never keeps a secret or a signature.
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onErrorHookHandler, onResponseHookHandler } from 'fastify';
+import type { Ctx } from '../context.js';
+import type { Product } from '../actions/index.js';
+import type { ActionResult } from '../actions/types.js';
+import type { JournalAuth, JournalEntry } from '../harness/types.js';
+import { ApiError } from '../errors.js';
+import { canonicalQuery, stringToSign, type QueryPairs } from '../signing/index.js';
+
+/** The journal entry of one call, filled as the call goes. */
+interface Trace {
+  atMs: number;
+  product: Product;
+  fields: Record<string, unknown>;
+  instanceIds: string[];
+  taskIds: number[];
+  fault: JournalEntry['fault'];
+  auth: JournalAuth | null;
+  code?: string;
+  message?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    trace: Trace | null;
+  }
+}
+
+// Never kept, whatever a client sends: its signature and anything that looks like a secret.
+const SECRET = /secret|signature|password|token/i;
+const NOT_BUSINESS = new Set(['Action', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp', 'Version', 'Signature']);
+
+function safeFields(input: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const k in input) {
+    if (!SECRET.test(k)) continue;
+    out ??= { ...input };
+    delete out[k];
+  }
+  return out ?? input;
+}
+
+function createdIds(result: ActionResult): { instanceIds: string[]; taskIds: number[] } {
+  const data = (result.data ?? {}) as { InstanceIds?: unknown; TaskIds?: unknown; TaskId?: unknown };
+  const instanceIds = Array.isArray(data.InstanceIds) ? data.InstanceIds.map(String) : [];
+  const taskIds = Array.isArray(data.TaskIds) ? data.TaskIds.map(Number) : typeof data.TaskId === 'number' ? [data.TaskId] : [];
+  return { instanceIds, taskIds };
+}
+
+export interface ApiHooks {
+  /** Fastify route hooks of the product paths (the journal's: onError only runs on errors); empty when the journal is off. */
+  route: { onError?: onErrorHookHandler[]; onResponse?: onResponseHookHandler[] };
+  /** The call arrived (the journal starts its entry). */
+  start(req: FastifyRequest): void;
+  /** The signature check ended (err set if it refused the call). */
+  authChecked(req: FastifyRequest, pairs: QueryPairs, err?: unknown): void;
+  /** The action is known and its input read. */
+  received(req: FastifyRequest, input: Record<string, unknown>): void;
+  /** A fault rule may answer instead (throws) or delay the call (returns a promise). */
+  beforeAction(req: FastifyRequest, action: string, input: Record<string, unknown>): Promise<void> | undefined;
+  /** The action ran: note what it created, and let task fault rules attach to its tasks. */
+  afterAction(req: FastifyRequest, action: string, input: Record<string, unknown>, result: ActionResult): void;
+}
+
+export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
+  const journal = ctx.journal.enabled ? ctx.journal : undefined;
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  return {
+    route: journal
+      ? {
+          onError: [
+            (req: FastifyRequest, _reply: FastifyReply, err: unknown, done: () => void) => {
+              const t = req.trace;
+              if (t) {
+                t.code = err instanceof ApiError ? err.code : undefined;
+                t.message = (err as Error).message;
+              }
+              done();
+            },
+          ] as onErrorHookHandler[],
+          onResponse: [
+            (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+              const t = req.trace;
+              if (t) {
+                const q = req.apiQuery ?? {};
+                const qi = req.url.indexOf('?');
+                journal.push({
+                  atMs: t.atMs,
+                  method: req.method,
+                  path: qi < 0 ? req.url : req.url.slice(0, qi),
+                  product: t.product,
+                  action: q.Action || null,
+                  fields: t.fields,
+                  status: reply.statusCode,
+                  // Errors Fastify raised itself (body framing) are told apart by status, as the error handler does.
+                  code: t.code ?? (reply.statusCode === 413 ? 'RequestEntityTooLarge' : reply.statusCode >= 500 ? 'InternalError' : 'ParamParseError'),
+                  message: t.message ?? '',
+                  ms: Math.round(reply.elapsedTime * 100) / 100,
+                  requestId: String(req.id),
+                  accessKeyId: q.AccessKeyId || null,
+                  instanceIds: t.instanceIds,
+                  taskIds: t.taskIds,
+                  fault: t.fault,
+                  auth: t.auth,
+                });
+              }
+              done();
+            },
+          ],
+        }
+      : {},
+
+    start(req) {
+      if (journal) req.trace = { atMs: ctx.clock.wallNow(), product, fields: {}, instanceIds: [], taskIds: [], fault: null, auth: null };
+    },
+
+    authChecked(req, pairs, err) {
+      const t = req.trace;
+      if (!t) return;
+      const q = req.apiQuery;
+      const violation = ctx.authViolations.at(-1);
+      const accepted = err === undefined && violation?.requestId === req.id;
+      if (err === undefined && !accepted) return;
+      const code = err instanceof ApiError ? err.code : accepted ? violation!.code : 'InternalError';
+      const message = err instanceof ApiError ? err.message : accepted ? violation!.message : String(err);
+      const auth: JournalAuth = { code, message, accessKeyId: q.AccessKeyId || undefined, signatureMethod: q.SignatureMethod || undefined };
+      if (code === 'SignatureDoesNotMatch') {
+        auth.canonicalQuery = canonicalQuery(pairs);
+        auth.stringToSign = stringToSign(req.method, auth.canonicalQuery);
+      }
+      if (accepted) auth.accepted = true;
+      t.auth = auth;
+      if (err !== undefined) {
+        const fields: Record<string, unknown> = {};
+        for (const k in q) if (!NOT_BUSINESS.has(k)) fields[k] = q[k];
+        t.fields = safeFields(fields);
+      }
+    },
+
+    received(req, input) {
+      const t = req.trace;
+      if (!t) return;
+      t.fields = safeFields(input);
+      if (typeof input.InstanceId === 'string') t.instanceIds.push(input.InstanceId);
+    },
+
+    beforeAction(req, action, input) {
+      const hit = ctx.faults.beforeCall(action, input);
+      if (!hit) return undefined;
+      if (req.trace) req.trace.fault = hit.applied;
+      req.log.debug({ ruleId: hit.applied.ruleId, effect: hit.effect.type, action }, 'fault rule applied');
+      if (hit.effect.type === 'error') throw new ApiError(hit.effect.status, hit.effect.code, hit.effect.message);
+      if (hit.effect.type === 'latency') return sleep(hit.effect.ms);
+      return undefined;
+    },
+
+    afterAction(req, action, input, result) {
+      const t = req.trace;
+      const created = t || ctx.faults.size > 0 ? createdIds(result) : undefined;
+      if (!created) return;
+      const applied = ctx.faults.afterCall(action, input, created.taskIds);
+      if (!t) return;
+      t.code = 'Success';
+      t.message = result.message;
+      t.instanceIds.push(...created.instanceIds);
+      t.taskIds = created.taskIds;
+      if (applied) t.fault ??= applied;
+    },
+  };
+}

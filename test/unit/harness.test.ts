@@ -1,0 +1,104 @@
+import { describe, it, expect } from 'vitest';
+import pino from 'pino';
+import { seededRandom } from '../../src/harness/random.js';
+import { Journal, parseInstant, type JournalRecord } from '../../src/harness/journal.js';
+import { FaultRules } from '../../src/harness/faults.js';
+import { resolveWhen } from '../../src/harness/seed.js';
+
+const record = (action: string, atMs: number, instanceIds: string[] = []): JournalRecord => ({
+  atMs, method: 'POST', path: '/memcached', product: 'memcached', action, fields: {}, status: 200, code: 'Success', message: '',
+  ms: 1, requestId: 'r', accessKeyId: null, instanceIds, taskIds: [], fault: null, auth: null,
+});
+
+const faults = () => new FaultRules({ log: pino({ level: 'silent' }), destroy: async () => {}, wake: () => {}, nowIso: () => '2026-01-01T00:00:00.000Z' });
+const outage = { type: 'error', status: 503, code: 'Down', message: '' } as const;
+
+describe('seededRandom', () => {
+  it('gives the same sequence for the same seed, another for another seed, all in [0, 1)', () => {
+    const take = (seed: number | string) => Array.from({ length: 50 }, seededRandom(seed));
+    expect(take('abc')).toEqual(take('abc'));
+    expect(take('abc')).not.toEqual(take('abd'));
+    expect(take(7).every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('Journal', () => {
+  it('keeps the newest `capacity` entries, newest first, ids counting on across a clear', () => {
+    const j = new Journal(3);
+    for (let i = 0; i < 5; i++) j.push(record(`A${i}`, 1000 + i));
+    expect(j.query().entries.map((e) => [e.id, e.action])).toEqual([[5, 'A4'], [4, 'A3'], [3, 'A2']]);
+    expect(j.clear()).toBe(3);
+    j.push(record('B', 2000));
+    expect(j.query().entries.map((e) => e.id)).toEqual([6]);
+  });
+
+  it('filters by time (inclusive), instance and limit', () => {
+    const j = new Journal(10);
+    j.push(record('A', 1000, ['i1']));
+    j.push(record('B', 2000, ['i2']));
+    j.push(record('C', 3000, ['i1']));
+    expect(j.query({ sinceMs: 2000, untilMs: 3000 }).entries.map((e) => e.action)).toEqual(['C', 'B']);
+    expect(j.query({ instanceId: 'i1', limit: 1 }).entries.map((e) => e.action)).toEqual(['C']);
+    expect(j.query({ action: 'B' }).entries[0].at).toBe('1970-01-01T00:00:02.000Z');
+  });
+
+  it('capacity 0 keeps nothing', () => {
+    const j = new Journal(0);
+    j.push(record('A', 1));
+    expect(j.query()).toEqual({ entries: [], size: 0, capacity: 0 });
+  });
+
+  it('reads epoch ms and ISO instants', () => {
+    expect(parseInstant('1500')).toBe(1500);
+    expect(parseInstant('2026-01-01T00:00:00Z')).toBe(Date.UTC(2026, 0, 1));
+    expect(parseInstant('soon')).toBeUndefined();
+  });
+});
+
+describe('FaultRules', () => {
+  it('a count stops a rule after that many applications; it stays listed', () => {
+    const f = faults();
+    f.add({ action: 'X', effect: outage, count: 2 });
+    const applied = [1, 2, 3].map(() => f.beforeCall('X', {}) !== undefined);
+    expect(applied).toEqual([true, true, false]);
+    expect(f.list()[0]).toMatchObject({ hits: 2, seen: 2, remaining: 0 });
+  });
+
+  it('count and probability together: the seed decides which calls, the count how many', () => {
+    const run = () => {
+      const f = faults();
+      f.add({ action: '*', effect: outage, probability: 0.5, seed: 99, count: 3 });
+      return Array.from({ length: 20 }, () => f.beforeCall('Y', {}) !== undefined);
+    };
+    const a = run();
+    expect(a).toEqual(run());
+    expect(a.filter(Boolean)).toHaveLength(3);
+  });
+
+  it('a probability with no seed gets one, shown so the run can be replayed', () => {
+    const f = faults();
+    const rule = f.add({ action: '*', effect: outage, probability: 0.3 });
+    expect(typeof rule.seed).toBe('number');
+  });
+
+  it('task effects attach to the tasks a call created, and only to calls that created some', () => {
+    const f = faults();
+    f.add({ action: '*', effect: { type: 'task-hang' } });
+    expect(f.beforeCall('DescribeMemcachedInstance', {})).toBeUndefined();
+    expect(f.afterCall('DescribeMemcachedInstance', {}, [])).toBeUndefined();
+    expect(f.afterCall('CreateMemcachedInstance', {}, [7, 8])).toMatchObject({ effect: 'task-hang' });
+    expect([f.isHung(7), f.isHung(8), f.isHung(9)]).toEqual([true, true, false]);
+    f.clear();
+    expect(f.isHung(7)).toBe(false);
+  });
+});
+
+describe('resolveWhen (seeded times)', () => {
+  it('reads relative, ISO and epoch times against the emulator clock', () => {
+    expect(resolveWhen('-1d2h', 100_000_000)).toBe(100_000_000 - 93_600_000);
+    expect(resolveWhen('-90s', 100_000)).toBe(10_000);
+    expect(resolveWhen('2026-01-01T00:00:00Z', 0)).toBe(Date.UTC(2026, 0, 1));
+    expect(resolveWhen(42, 0)).toBe(42);
+    expect(resolveWhen('last week', 0)).toBeUndefined();
+  });
+});
