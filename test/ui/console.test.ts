@@ -202,13 +202,70 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     await screenshot('journal-refused');
   });
 
-  it('shows faults and the clock, or says they are not available', async () => {
+  it('adds a fault rule from the form, lists it, and removes it', async (ctx) => {
+    const config = await (await fetch(`${emu.url}/_emulator/console-config`)).json();
     await page.getByRole('link', { name: 'Faults & clock' }).click();
     await page.locator('main h1', { hasText: 'Faults & clock' }).waitFor();
+    if (!config.features.faults) {
+      await screenshot('faults-unavailable');
+      ctx.skip();
+    }
+    const form = page.getByRole('form', { name: 'Add a fault rule' });
+    await form.getByLabel('Action', { exact: true }).selectOption('DescribeMemcachedInstance');
+    await form.getByLabel('Code', { exact: true }).fill('ServiceBusy');
+    await form.getByLabel('Count', { exact: true }).fill('2');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    const row = page.locator('tr[data-rule]', { hasText: 'DescribeMemcachedInstance' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('HTTP 503 ServiceBusy');
+    const rules = (await (await fetch(`${emu.url}/_emulator/faults`)).json()).faults;
+    expect(rules).toMatchObject([{ action: 'DescribeMemcachedInstance', count: 2, effect: { type: 'error', status: 503, code: 'ServiceBusy' } }]);
     await screenshot('faults-clock');
+    await row.getByRole('button', { name: /Remove rule/ }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect((await (await fetch(`${emu.url}/_emulator/faults`)).json()).faults).toEqual([]);
   });
 
   it('logged no error in the browser console', () => {
+    expect(problems).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)('web console in manual task mode', () => {
+  let emu: Emulator;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    emu = await startEmulator({ backend: 'none', taskMode: 'manual' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await emu?.close();
+  });
+
+  it('advances the clock and runs pending tasks from the page', async (ctx) => {
+    const config = await (await fetch(`${emu.url}/_emulator/console-config`)).json();
+    if (!config.features.clock) ctx.skip();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(10_000);
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    const { InstanceIds } = await emu.client.createMemcachedInstance({ ConfSize: '1G', VdcId: 'a58052bf-3bfc-4d0c-a3a5-0bcca72589f5', PipeId: '48de2f3c-b3df-11ec-8bed-e6717c813be8', RegionId: 'CN_Beijing_H' });
+    await page.goto(`${emu.url}/_emulator/ui#/faults`);
+    const form = page.getByRole('form', { name: 'Advance the clock' });
+    await form.getByLabel('Advance by').fill('2');
+    await form.getByLabel('Unit').selectOption('days');
+    await form.getByRole('button', { name: 'Advance' }).click();
+    await expect.poll(() => page.locator('.fig.wide .fig-sub').textContent()).toContain('172,800 s ahead');
+    const clock = await (await fetch(`${emu.url}/_emulator/clock`)).json();
+    expect(clock.offsetMs).toBe(2 * 86_400_000);
+    await page.screenshot({ path: path.join(ARTIFACTS, '20-manual-clock-1280.png'), fullPage: true });
+    // The advance ran the pending create: the instance is running, nothing is left to run.
+    expect((await emu.client.describeMemcachedInstance(InstanceIds[0])).Status).toBe('running');
+    await page.getByRole('button', { name: 'Run pending tasks' }).click();
+    await page.locator('.toast', { hasText: '0 task(s) ran' }).waitFor();
     expect(problems).toEqual([]);
   });
 });

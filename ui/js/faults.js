@@ -62,7 +62,7 @@ function clockCard(app) {
 function faultForm(onAdded) {
   const action = h('select', { name: 'action' }, ACTIONS.map((a) => h('option', { value: a }, a === '*' ? '* (any action)' : a)));
   const instanceId = h('input', { name: 'instanceId', placeholder: 'any instance', autocomplete: 'off' });
-  const type = h('select', { name: 'type' }, Object.entries(EFFECTS).map(([v, l]) => h('option', { value: v }, `${v} — ${l}`)));
+  const type = h('select', { name: 'type' }, Object.entries(EFFECTS).map(([v, l]) => h('option', { value: v }, l)));
   const status = h('input', { type: 'number', name: 'status', min: 400, max: 599, value: '503' });
   const code = h('input', { name: 'code', value: 'ServiceUnavailable', maxLength: 128 });
   const message = h('input', { name: 'message', value: 'injected by a fault rule', maxLength: 1024 });

@@ -37,6 +37,12 @@ function detail(entry) {
       auth.canonicalQuery ? [h('h4', {}, 'Canonical query'), h('pre.value', { tabIndex: 0 }, auth.canonicalQuery)] : null) : null);
 }
 
+/** The instance's name while it exists (a link to it), else the start of its id. */
+function instanceName(app, id) {
+  const inst = app.snapshot?.instances.find((i) => i.id === id);
+  return inst ? h('a', { href: `#/instance/${encodeURIComponent(id)}`, title: id }, inst.name) : h('code.id', { title: id }, `${id.slice(0, 8)}…`);
+}
+
 export function mountJournal(main, app) {
   if (!app.config.features?.journal) return unavailable(main, 'Request journal', 'GET /_emulator/requests');
   const action = h('select', { name: 'action' }, ACTIONS.map((a) => h('option', { value: a }, a || 'Any action')));
@@ -88,7 +94,7 @@ export function mountJournal(main, app) {
             h('td', { dataset: { label: 'HTTP' } }, h(`span.badge.${ok ? 'task-finish' : 'task-error'}`, {}, String(e.status))),
             h('td', { dataset: { label: 'Code' } }, h(ok ? 'span' : 'strong.err-text', {}, e.code), e.fault ? h('span.mine-tag', {}, 'fault') : null),
             h('td', { dataset: { label: 'ms' } }, e.ms.toFixed(1)),
-            h('td', { dataset: { label: 'Instance' } }, e.instanceIds.length ? h('code.id', {}, e.instanceIds[0].slice(0, 8) + '…') : '—'),
+            h('td', { dataset: { label: 'Instance' } }, e.instanceIds.length ? instanceName(app, e.instanceIds[0]) : '—'),
             h('td', { dataset: { label: '' } }, h('button.link', { type: 'button', onclick: open, 'aria-label': `Details of request ${e.id}` }, 'Details')));
         }));
       }
