@@ -167,8 +167,9 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     if (!inst.address || !inst.port) throw ConsoleErrors.noMemcached(inst.id, `(status ${inst.status}: not started yet)`);
     return { address: inst.address, port: inst.port };
   };
+  // A wildcard, not `:key`: a parameter is capped at 100 characters, and an encoded 250-byte key can take 750.
   const keyParam = (req: FastifyRequest): string => {
-    const key = (req.params as { key: string }).key;
+    const key = (req.params as { '*': string })['*'];
     const why = checkKey(key);
     if (why) throw Errors.invalidParameter('key', why);
     return key;
@@ -200,7 +201,7 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     return { instanceId: inst.id, prefix, limit: Number(limitText), ...list };
   });
 
-  app.get('/_emulator/instances/:id/keys/:key', async (req) => {
+  app.get('/_emulator/instances/:id/keys/*', async (req) => {
     const inst = findInstance(req);
     const key = keyParam(req);
     const found = await talk(getKey(target(inst), key));
@@ -208,7 +209,7 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     return { instanceId: inst.id, ...found };
   });
 
-  app.delete('/_emulator/instances/:id/keys/:key', async (req) => {
+  app.delete('/_emulator/instances/:id/keys/*', async (req) => {
     const inst = findInstance(req);
     const key = keyParam(req);
     if (!(await talk(deleteKey(target(inst), key)))) throw Errors.resourceNotFound(`key ${key}`);
