@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/config.js';
+import { CdsMemcachedClient } from '../../src/client/index.js';
 import { signedQuery, startEmulator, type Emulator } from '../helpers/emulator.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -103,6 +104,20 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     await screenshot('empty');
   });
 
+  it('can be driven from the keyboard: Tab reaches the create button with a visible focus, Enter opens the form, Esc closes it', async () => {
+    let focused = '';
+    for (let i = 0; i < 12 && !focused.includes('Create instance'); i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    }
+    expect(focused).toContain('Create instance');
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('dialog', { name: 'Create Memcached instance' }).isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+  });
+
   let address = '';
   let port = 0;
 
@@ -155,6 +170,11 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     await expect.poll(() => fig('Items').textContent(), { timeout: 10_000 }).toBe('2');
     await expect.poll(() => fig('Memory used').textContent()).toContain('/ 2.0 GB');
     await screenshot('instance-detail');
+    // Dark follows the system.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(19, 20, 23)');
+    await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-instance-detail-dark-1280.png`), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
 
     await page.locator('.keys tr[data-key="ui:other"]').getByRole('button', { name: 'Delete ui:other' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete key' }).click();
@@ -266,6 +286,37 @@ describe.skipIf(skip)('web console in manual task mode', () => {
     expect((await emu.client.describeMemcachedInstance(InstanceIds[0])).Status).toBe('running');
     await page.getByRole('button', { name: 'Run pending tasks' }).click();
     await page.locator('.toast', { hasText: '0 task(s) ran' }).waitFor();
+    expect(problems).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)('web console with credentials of its own', () => {
+  let emu: Emulator;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ backend: 'none', taskDelayMs: 0, accessKeyId: 'team-key', accessKeySecret: 'team-secret' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await emu?.close();
+  });
+
+  it('asks for the secret the server does not hand out, then signs with it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(10_000);
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${emu.url}/_emulator/ui`);
+    await page.getByRole('button', { name: 'Create your first instance' }).click();
+    await page.getByRole('dialog', { name: 'Create Memcached instance' }).getByRole('button', { name: 'Create' }).click();
+    const ask = page.getByRole('dialog', { name: 'AccessKeySecret needed' });
+    await ask.getByLabel('Secret of team-key').fill('team-secret');
+    await ask.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('table.instances .status-running').waitFor();
+    const list = await new CdsMemcachedClient({ endpoint: emu.url, accessKeyId: 'team-key', accessKeySecret: 'team-secret' }).memcachedInstanceList();
+    expect(list.Total).toBe(1);
     expect(problems).toEqual([]);
   });
 });

@@ -5,14 +5,15 @@ import { h, $, clear } from './dom.js';
  * Opens a form dialog. `onSubmit(form)` may throw to show an error and stay open; resolves with its result,
  * or undefined when cancelled.
  */
-export function openDialog({ title, content = [], submitLabel = 'OK', danger = false, onSubmit = async () => true }) {
-  const dlg = $('#dialog');
+export function openDialog({ title, content = [], submitLabel = 'OK', danger = false, onSubmit = async () => true, host = 'dialog' }) {
+  // `prompt` is a second dialog that can open over the first (a secret asked for in the middle of a create).
+  const dlg = $(`#${host}`);
   if (dlg.open) dlg.close();
   const error = h('p.dialog-error', { role: 'alert', hidden: true });
   const submit = h(`button.btn.${danger ? 'btn-danger' : 'btn-primary'}`, { type: 'submit' }, submitLabel);
   const cancel = h('button.btn', { type: 'button', onclick: () => dlg.close() }, 'Cancel');
   const form = h('form.dialog-form', { novalidate: false },
-    h('div.dialog-head', {}, h('h2', { id: 'dialog-title' }, title),
+    h('div.dialog-head', {}, h('h2', { id: `${host}-title` }, title),
       h('button.icon-btn', { type: 'button', 'aria-label': 'Close', onclick: () => dlg.close() }, '×')),
     h('div.dialog-body', {}, content, error),
     h('div.dialog-foot', {}, cancel, submit),
@@ -35,7 +36,14 @@ export function openDialog({ title, content = [], submitLabel = 'OK', danger = f
         submit.disabled = false;
       }
     });
-    dlg.addEventListener('close', () => resolve(result), { once: true });
+    // A close queued for an earlier form of this dialog must not settle this one.
+    const onClose = () => {
+      const replaced = dlg.firstChild !== form;
+      if (!replaced && dlg.open) return;
+      dlg.removeEventListener('close', onClose);
+      resolve(replaced ? undefined : result);
+    };
+    dlg.addEventListener('close', onClose);
     dlg.showModal();
     const first = form.querySelector('.dialog-body input, .dialog-body select, .dialog-body textarea') ?? submit;
     first.focus();
@@ -54,6 +62,7 @@ export async function askValue(title, label, hint) {
     content: [field(label, input, hint)],
     submitLabel: 'Continue',
     onSubmit: async () => input.value,
+    host: 'prompt',
   });
   return value || null;
 }
