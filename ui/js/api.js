@@ -100,8 +100,9 @@ const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
 export async function hmacBase64(secret, text) {
   const key = utf8.encode(secret);
   const msg = utf8.encode(text);
-  // crypto.subtle exists only in secure contexts (https, localhost); elsewhere the small JS fallback signs.
-  if (globalThis.crypto?.subtle) {
+  // crypto.subtle exists only in secure contexts (https, localhost), and refuses an empty key; the small JS
+  // fallback signs in those cases.
+  if (globalThis.crypto?.subtle && key.length > 0) {
     const k = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
     return toBase64(new Uint8Array(await crypto.subtle.sign('HMAC', k, msg)));
   }
