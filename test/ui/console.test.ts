@@ -133,7 +133,7 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     await dialog.getByLabel('Region', { exact: true }).selectOption('CN_Shanghai_C');
     await dialog.getByLabel('Private network (pipe)').selectOption({ label: 'private-b (10.242.2.0/24)' });
     await dialog.getByLabel('Memory').selectOption('2G');
-    await page.screenshot({ path: path.join(ARTIFACTS, '02-create-form-1280.png') });
+    await screenshot('create-form', false);
     await dialog.getByRole('button', { name: 'Create' }).click();
     const row = page.locator('table.instances tbody tr', { hasText: 'ui-test' });
     await row.locator('.status-creating').waitFor({ timeout: 10_000 });
@@ -223,6 +223,8 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     await refused.waitFor({ timeout: 10_000 });
     await refused.getByRole('button', { name: /Details/ }).click();
     await expect.poll(() => page.locator('.sts').textContent()).toMatch(/^POST&%2F&AccessKeyId%3Demulator-access-key-id%26Action%3DMemcachedInstanceList/);
+    // The entry has its own address: opened afresh, the page shows it again.
+    expect(page.url()).toMatch(/#\/journal\/\d+$/);
     await screenshot('journal-refused');
   });
 

@@ -28,7 +28,7 @@ function route() {
     else a.removeAttribute('aria-current');
   }
   if (name === 'instance' && arg) view = mountDetail(main, app, decodeURIComponent(arg));
-  else if (name === 'journal') view = mountJournal(main, app);
+  else if (name === 'journal') view = mountJournal(main, app, arg);
   else if (name === 'faults') view = mountFaults(main, app);
   else view = mountInstances(main, app);
   if (app.snapshot) view.update(app.snapshot);

@@ -43,7 +43,7 @@ function instanceName(app, id) {
   return inst ? h('a', { href: `#/instance/${encodeURIComponent(id)}`, title: id }, inst.name) : h('code.id', { title: id }, `${id.slice(0, 8)}…`);
 }
 
-export function mountJournal(main, app) {
+export function mountJournal(main, app, arg) {
   if (!app.config.features?.journal) return unavailable(main, 'Request journal', 'GET /_emulator/requests');
   const action = h('select', { name: 'action' }, ACTIONS.map((a) => h('option', { value: a }, a || 'Any action')));
   const code = h('input', { name: 'code', placeholder: 'e.g. SignatureDoesNotMatch', autocomplete: 'off' });
@@ -63,7 +63,9 @@ export function mountJournal(main, app) {
   action.addEventListener('change', () => refresh());
   let timer;
   let gone = false;
-  let selected;
+  // #/journal/<entry id> opens that entry: a refused call can be linked to.
+  let selected = arg ? Number(arg) : undefined;
+  let shown;
   let lastIds = '';
 
   async function refresh() {
@@ -81,13 +83,15 @@ export function mountJournal(main, app) {
         clear(tbody, page.entries.length === 0 ? h('tr', {}, h('td.muted', { colSpan: 7 }, 'No request recorded yet.')) : page.entries.map((e) => {
           const ok = e.code === 'Success';
           const open = () => {
-            selected = e.id;
+            selected = shown = e.id;
+            history.replaceState(null, '', `#/journal/${e.id}`);
             for (const tr of tbody.children) tr.classList.toggle('selected', tr.dataset.entry === String(e.id));
             detailBox.hidden = false;
             detailBox.replaceChild(detail(e), detailBox.lastChild);
             setText(detailBox.querySelector('h2'), `Request detail · ${e.action ?? e.path} · ${e.code}`);
             detailBox.scrollIntoView({ block: 'nearest' });
           };
+          if (selected === e.id && shown !== e.id) queueMicrotask(open);
           return h('tr', { dataset: { entry: e.id, code: e.code }, class: selected === e.id ? 'selected' : undefined },
             h('td', { dataset: { label: 'Time' } }, fmtTime(Date.parse(e.at))),
             h('td', { dataset: { label: 'Action' } }, e.action ?? h('span.muted', {}, e.path)),
