@@ -187,9 +187,17 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     expect(await get(address, port, 'ui:greeting')).toContain('hello from the test');
   });
 
-  it('clears and deletes the instance from the page', async () => {
+  it('resizes, clears and deletes the instance from the page', async () => {
     await page.getByRole('link', { name: 'Instances', exact: true }).click();
     const row = page.locator('table.instances tbody tr', { hasText: 'ui-test' });
+    await row.getByRole('button', { name: 'Resize' }).click();
+    await page.getByRole('dialog').getByLabel('New memory size').selectOption('3G');
+    await page.getByRole('dialog').getByRole('button', { name: 'Resize' }).click();
+    await page.locator('table.tasks tr.mine', { hasText: 'update' }).locator('.task-finish').waitFor({ timeout: 20_000 });
+    await expect.poll(() => row.locator('td[data-label="Size"]').textContent()).toBe('3G');
+    const limit = await memcached(address, port, 'stats settings\r\n', /END\r\n/);
+    expect(limit).toContain(`STAT maxbytes ${3 * 1024 * 1024 * 1024}`);
+
     await row.getByRole('button', { name: 'Clear' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Clear data' }).click();
     await page.locator('table.tasks tr.mine', { hasText: 'clear' }).locator('.task-finish').waitFor({ timeout: 20_000 });

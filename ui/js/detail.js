@@ -1,7 +1,7 @@
 // ui/js/detail.js — one instance: its facts, its memcached's live figures with sparklines, the key browser and its task history.
 import { control } from './api.js';
 import { h, setText, clear, fmtBytes, fmtTime, humanDuration } from './dom.js';
-import { statusBadge, updateStatus, addressCell, taskBadge, sparkline } from './widgets.js';
+import { statusBadge, updateStatus, addressCell, taskBadge, sparkline, copyButton } from './widgets.js';
 import { resizeInstance, clearInstance, deleteInstance, allowed } from './actions.js';
 import { mountKeys } from './keys.js';
 
@@ -27,13 +27,14 @@ export function mountDetail(main, app, id) {
   const btn = (label, act, key, cls = '') => h(`button.btn${cls}`, { type: 'button', dataset: { act: key }, onclick: () => inst && act(inst) }, label);
   const buttons = { resize: btn('Resize', resizeInstance, 'resize'), clear: btn('Clear data', clearInstance, 'clear'), delete: btn('Delete', deleteInstance, 'delete', '.btn-danger') };
   const addr = addressCell({ address: '', port: 0 });
+  const idText = h('code', {}, id);
   const facts = {};
   const fact = (label, node) => {
     facts[label] = node ?? h('dd');
     return h('div.fact', {}, h('dt', {}, label), node ? h('dd', {}, node) : facts[label]);
   };
   const info = h('dl.facts', {},
-    fact('Instance ID'), fact('Status'), fact('Memory'), fact('Address', addr.el), fact('Region'), fact('VDC'), fact('Pipe'),
+    fact('Instance ID', h('span.address', {}, idText, copyButton(() => id, 'Copy instance ID'))), fact('Status'), fact('Memory'), fact('Address', addr.el), fact('Region'), fact('VDC'), fact('Pipe'),
     fact('Created'), fact('Running time'), fact('Version'), fact('Error'));
   const tiles = { items: figureTile('Items'), memory: figureTile('Memory used'), hit: figureTile('Hit rate'), evictions: figureTile('Evictions'), conns: figureTile('Connections') };
   const monitorNote = h('p.note', { hidden: true });
@@ -119,7 +120,6 @@ export function mountDetail(main, app, id) {
     setText(crumb, inst.name);
     updateStatus(status, inst.status);
     for (const [key, b] of Object.entries(buttons)) b.disabled = !allowed[key](inst.status);
-    setText(facts['Instance ID'], inst.id);
     setText(facts.Status, inst.status);
     setText(facts.Memory, inst.confSize);
     addr.update(inst);

@@ -1,6 +1,6 @@
 // ui/js/instances.js — the instance list: a live table with a Keyword-like filter, row actions, the empty state and the recent tasks.
 import { h, setText, clear, fmtTime, humanDuration } from './dom.js';
-import { statusBadge, updateStatus, addressCell, taskBadge } from './widgets.js';
+import { statusBadge, updateStatus, addressCell, taskBadge, copyButton } from './widgets.js';
 import { createInstance, resizeInstance, clearInstance, deleteInstance, allowed, startedHere } from './actions.js';
 
 /** Keyword as MemcachedInstanceList applies it: case-insensitive substring of address, name or id. */
@@ -9,7 +9,7 @@ export function matches(inst, keyword) {
   return !k || [inst.address, inst.name, inst.id].some((f) => String(f ?? '').toLowerCase().includes(k));
 }
 
-const COLUMNS = ['Name / ID', 'Status', 'Size', 'Address', 'Region / VDC / Pipe', 'Created', 'Running time', 'Actions'];
+const COLUMNS = ['Name / ID', 'Status', 'Size', 'Address', 'Region / VDC / Pipe', 'Created / running', 'Actions'];
 
 function makeRow(app, inst) {
   // Running time is counted on the emulator's clock (it may be advanced), so it comes from the snapshot's `now`.
@@ -23,20 +23,19 @@ function makeRow(app, inst) {
   const vdc = h('span.sub');
   const pipe = h('span.sub');
   const created = h('span');
-  const running = h('span.sub-mono');
+  const running = h('span.sub');
   const btn = (label, act, key) => h('button.link', { type: 'button', dataset: { act: key }, onclick: () => act(cur) }, label);
   const resize = btn('Resize', resizeInstance, 'resize');
   const clr = btn('Clear', clearInstance, 'clear');
   const del = btn('Delete', deleteInstance, 'delete');
   const cell = (label, ...kids) => h('td', { dataset: { label } }, ...kids);
   const tr = h('tr', { dataset: { id: inst.id } },
-    cell('Name / ID', name, h('br'), id),
+    cell('Name / ID', name, h('br'), id, copyButton(() => cur.id, 'Copy instance ID')),
     cell('Status', status),
     cell('Size', size),
     cell('Address', addr.el),
     cell('Region / VDC / Pipe', region, h('br'), vdc, h('span.sep', {}, ' · '), pipe),
-    cell('Created', created),
-    cell('Running time', running),
+    cell('Created / running', created, h('br'), running),
     cell('Actions', h('span.actions', {}, resize, clr, del)),
   );
   const update = (i, now) => {
@@ -53,7 +52,7 @@ function makeRow(app, inst) {
     setText(pipe, i.pipeName || i.pipeId);
     setText(created, fmtTime(i.createdAt));
     created.title = `CreateTime ${i.createTime} (UTC+8, as the API reports it)`;
-    setText(running, humanDuration(now - i.createdAt));
+    setText(running, `running ${humanDuration(now - i.createdAt)}`);
     running.title = `RunningTime ${i.runningTime}`;
     for (const [b, key] of [[resize, 'resize'], [clr, 'clear'], [del, 'delete']]) {
       const off = !allowed[key](i.status);
