@@ -81,8 +81,9 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   if (store.instances.list().length === 0) await seedInstances(deps, ctx.ids, fixtures.instances);
   ctx.nonces.prune(ctx.clock.wallNow());
   ctx.nonces.load(ctx.clock.wallNow());
-  store.tasks.capDue(ctx.clock.now() + config.taskDelayMs);
-  scheduler = new Scheduler(deps, { taskMode: config.taskMode, delays: taskDelays(config), watchdogMs: config.watchdogMs });
+  const delays = taskDelays(config);
+  store.tasks.capDue(ctx.clock.now() + Math.max(...Object.values(delays)));
+  scheduler = new Scheduler(deps, { taskMode: config.taskMode, delays, watchdogMs: config.watchdogMs });
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,

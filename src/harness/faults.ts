@@ -36,6 +36,8 @@ export class FaultRules implements TaskFaultHook {
   private readonly rules = new Map<string, Live>();
   private readonly tasks = new Map<number, { ruleId: string; effect: FaultEffect }>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Per phase and Action: the rules that could apply, in order (that Action's and `*`'s). Dropped on any change. */
+  private readonly byAction = { call: new Map<string, Live[]>(), task: new Map<string, Live[]>() };
   private nextId = 1;
 
   constructor(
@@ -63,6 +65,7 @@ export class FaultRules implements TaskFaultHook {
       createdAt: this.d.nowIso(),
     };
     this.rules.set(id, { rule, draw: seededRandom(seed ?? id) });
+    this.changed();
     return structuredClone(rule);
   }
 
@@ -78,6 +81,7 @@ export class FaultRules implements TaskFaultHook {
   /** Removing a rule releases the tasks it holds hung. */
   remove(id: string): boolean {
     if (!this.rules.delete(id)) return false;
+    this.changed();
     this.d.wake();
     return true;
   }
@@ -85,6 +89,7 @@ export class FaultRules implements TaskFaultHook {
   clear(): number {
     const n = this.rules.size;
     this.rules.clear();
+    this.changed();
     this.d.wake();
     return n;
   }
@@ -92,6 +97,7 @@ export class FaultRules implements TaskFaultHook {
   /** Back to start-up: the file's rules again, with fresh counters and sequences; no task is held any more. */
   reset(): void {
     this.rules.clear();
+    this.changed();
     this.tasks.clear();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -142,20 +148,33 @@ export class FaultRules implements TaskFaultHook {
     this.timers.add(timer);
   }
 
+  private changed(): void {
+    this.byAction.call.clear();
+    this.byAction.task.clear();
+  }
+
+  private candidates(action: string, callPhase: boolean): Live[] {
+    const cache = callPhase ? this.byAction.call : this.byAction.task;
+    let list = cache.get(action);
+    if (!list) {
+      list = [...this.rules.values()].filter((l) => CALL_EFFECTS.has(l.rule.effect.type) === callPhase && (l.rule.action === '*' || l.rule.action === action));
+      cache.set(action, list);
+    }
+    return list;
+  }
+
   private pick(action: string, input: Record<string, unknown>, callPhase: boolean): Live | undefined {
-    for (const l of this.rules.values()) {
-      const r = l.rule;
-      if (CALL_EFFECTS.has(r.effect.type) !== callPhase) continue;
-      if (r.action !== '*' && r.action !== action) continue;
-      if (!matches(r, input)) continue;
-      if (fires(l)) return l;
+    const list = this.candidates(action, callPhase);
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i];
+      if (matches(l.rule, input) && fires(l)) return l;
     }
     return undefined;
   }
 }
 
 function matches(r: FaultRule, input: Record<string, unknown>): boolean {
-  if (r.instanceId !== undefined && String(input.InstanceId ?? '') !== r.instanceId) return false;
+  if (r.instanceId !== undefined && input.InstanceId !== r.instanceId) return false;
   if (r.match) for (const k of Object.keys(r.match)) if (input[k] === undefined || String(input[k]) !== r.match[k]) return false;
   return true;
 }

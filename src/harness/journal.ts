@@ -1,7 +1,7 @@
 // harness/journal.ts — a bounded ring of the API calls the emulator answered, newest first on read; no HTTP, no secrets.
 import type { JournalEntry, JournalPage } from './types.js';
 
-/** An entry as kept: the time as epoch ms (formatted only when read). */
+/** An entry as kept: the time as epoch ms (formatted only when read), to cost little per call. */
 export type JournalRecord = Omit<JournalEntry, 'id' | 'at'> & { atMs: number };
 
 export interface JournalFilter {

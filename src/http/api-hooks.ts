@@ -4,22 +4,16 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onErrorHook
 import type { Ctx } from '../context.js';
 import type { Product } from '../actions/index.js';
 import type { ActionResult } from '../actions/types.js';
-import type { JournalAuth, JournalEntry } from '../harness/types.js';
+import type { JournalAuth } from '../harness/types.js';
+import type { JournalRecord } from '../harness/journal.js';
 import { ApiError } from '../errors.js';
 import { canonicalQuery, stringToSign, type QueryPairs } from '../signing/index.js';
+import { COMMON_PARAMS } from './auth.js';
 
-/** The journal entry of one call, filled as the call goes. */
-interface Trace {
-  atMs: number;
-  product: Product;
-  fields: Record<string, unknown>;
-  instanceIds: string[];
-  taskIds: number[];
-  fault: JournalEntry['fault'];
-  auth: JournalAuth | null;
-  code?: string;
-  message?: string;
-}
+/** The journal entry of one call, filled as the call goes, then kept as is (one object per call, one shape). */
+type Trace = JournalRecord;
+
+const NONE: never[] = [];
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,7 +23,13 @@ declare module 'fastify' {
 
 // Never kept, whatever a client sends: its signature and anything that looks like a secret.
 const SECRET = /secret|signature|password|token/i;
-const NOT_BUSINESS = new Set(['Action', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp', 'Version', 'Signature']);
+const NOT_BUSINESS = new Set<string>(COMMON_PARAMS);
+
+/** The path alone: the query holds the Signature, which is never kept. */
+function pathOf(url: string): string {
+  const qi = url.indexOf('?');
+  return qi < 0 ? url : url.slice(0, qi);
+}
 
 function safeFields(input: Record<string, unknown>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
@@ -43,8 +43,8 @@ function safeFields(input: Record<string, unknown>): Record<string, unknown> {
 
 function createdIds(result: ActionResult): { instanceIds: string[]; taskIds: number[] } {
   const data = (result.data ?? {}) as { InstanceIds?: unknown; TaskIds?: unknown; TaskId?: unknown };
-  const instanceIds = Array.isArray(data.InstanceIds) ? data.InstanceIds.map(String) : [];
-  const taskIds = Array.isArray(data.TaskIds) ? data.TaskIds.map(Number) : typeof data.TaskId === 'number' ? [data.TaskId] : [];
+  const instanceIds = Array.isArray(data.InstanceIds) ? data.InstanceIds.map(String) : NONE;
+  const taskIds = Array.isArray(data.TaskIds) ? data.TaskIds.map(Number) : typeof data.TaskId === 'number' ? [data.TaskId] : NONE;
   return { instanceIds, taskIds };
 }
 
@@ -73,7 +73,7 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
             (req: FastifyRequest, _reply: FastifyReply, err: unknown, done: () => void) => {
               const t = req.trace;
               if (t) {
-                t.code = err instanceof ApiError ? err.code : undefined;
+                t.code = err instanceof ApiError ? err.code : '';
                 t.message = (err as Error).message;
               }
               done();
@@ -83,27 +83,14 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
             (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
               const t = req.trace;
               if (t) {
-                const q = req.apiQuery ?? {};
-                const qi = req.url.indexOf('?');
-                journal.push({
-                  atMs: t.atMs,
-                  method: req.method,
-                  path: qi < 0 ? req.url : req.url.slice(0, qi),
-                  product: t.product,
-                  action: q.Action || null,
-                  fields: t.fields,
-                  status: reply.statusCode,
-                  // Errors Fastify raised itself (body framing) are told apart by status, as the error handler does.
-                  code: t.code ?? (reply.statusCode === 413 ? 'RequestEntityTooLarge' : reply.statusCode >= 500 ? 'InternalError' : 'ParamParseError'),
-                  message: t.message ?? '',
-                  ms: Math.round(reply.elapsedTime * 100) / 100,
-                  requestId: String(req.id),
-                  accessKeyId: q.AccessKeyId || null,
-                  instanceIds: t.instanceIds,
-                  taskIds: t.taskIds,
-                  fault: t.fault,
-                  auth: t.auth,
-                });
+                const q = req.apiQuery;
+                t.action = q?.Action || null;
+                t.accessKeyId = q?.AccessKeyId || null;
+                t.status = reply.statusCode;
+                // Errors Fastify raised itself (body framing) are told apart by status, as the error handler does.
+                if (t.code === '') t.code = reply.statusCode === 413 ? 'RequestEntityTooLarge' : reply.statusCode >= 500 ? 'InternalError' : 'ParamParseError';
+                t.ms = Math.round(reply.elapsedTime * 100) / 100;
+                journal.push(t);
               }
               done();
             },
@@ -112,7 +99,12 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
       : {},
 
     start(req) {
-      if (journal) req.trace = { atMs: ctx.clock.wallNow(), product, fields: {}, instanceIds: [], taskIds: [], fault: null, auth: null };
+      if (journal) {
+        req.trace = {
+          atMs: ctx.clock.wallNow(), method: req.method, path: pathOf(req.url), product, action: null, fields: {}, status: 0, code: '', message: '',
+          ms: 0, requestId: req.id, accessKeyId: null, instanceIds: NONE, taskIds: NONE, fault: null, auth: null,
+        };
+      }
     },
 
     authChecked(req, pairs, err) {
@@ -142,7 +134,7 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
       const t = req.trace;
       if (!t) return;
       t.fields = safeFields(input);
-      if (typeof input.InstanceId === 'string') t.instanceIds.push(input.InstanceId);
+      if (typeof input.InstanceId === 'string') t.instanceIds = [input.InstanceId];
     },
 
     beforeAction(req, action, input) {
@@ -163,8 +155,8 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
       if (!t) return;
       t.code = 'Success';
       t.message = result.message;
-      t.instanceIds.push(...created.instanceIds);
-      t.taskIds = created.taskIds;
+      if (created.instanceIds.length > 0) t.instanceIds = [...t.instanceIds, ...created.instanceIds];
+      if (created.taskIds.length > 0) t.taskIds = created.taskIds;
       if (applied) t.fault ??= applied;
     },
   };
