@@ -100,9 +100,12 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
       .header('content-security-policy', CSP)
       .send(body);
   };
-  app.get('/_emulator/ui', (req, reply) => sendFile('index.html', req, reply));
-  app.get('/_emulator/ui/', (req, reply) => sendFile('index.html', req, reply));
-  app.get('/_emulator/ui/*', (req, reply) => sendFile((req.params as { '*': string })['*'], req, reply));
+  // Marked as static assets: they hold no data, and a browser cannot send a bearer token when it navigates, so a
+  // control-plane guard may let them through without the admin token (the data calls the page makes still need it).
+  const asset = { config: { staticAsset: true } };
+  app.get('/_emulator/ui', asset, (req, reply) => sendFile('index.html', req, reply));
+  app.get('/_emulator/ui/', asset, (req, reply) => sendFile('index.html', req, reply));
+  app.get('/_emulator/ui/*', asset, (req, reply) => sendFile((req.params as { '*': string })['*'], req, reply));
 
   app.get('/_emulator/console-config', async () => {
     const [first] = ctx.fixtures.current.credentials;

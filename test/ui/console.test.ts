@@ -355,3 +355,45 @@ describe.skipIf(skip)('web console with credentials of its own', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe.skipIf(skip)('web console behind --admin-token', () => {
+  let emu: Emulator;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ backend: 'none', taskDelayMs: 0, adminToken: 'console-token' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await emu?.close();
+  });
+
+  it('takes the token from ?token= once, drops it from the address, and sends it on every control-plane call', async (ctx) => {
+    // Only meaningful where the control-plane guard enforces the token.
+    if ((await fetch(`${emu.url}/_emulator/health`)).status === 200) ctx.skip();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(10_000);
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${emu.url}/_emulator/ui?token=console-token`);
+    await page.getByRole('button', { name: 'Create your first instance' }).click();
+    await page.getByRole('dialog', { name: 'Create Memcached instance' }).getByRole('button', { name: 'Create' }).click();
+    await page.locator('table.instances .status-running').waitFor();
+    expect(page.url()).not.toContain('console-token');
+    expect(problems).toEqual([]);
+  });
+
+  it('asks for the token once when the server answers 401 AdminTokenRequired', async (ctx) => {
+    if ((await fetch(`${emu.url}/_emulator/health`)).status === 200) ctx.skip();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${emu.url}/_emulator/ui`);
+    const ask = page.getByRole('dialog', { name: 'Admin token required' });
+    await ask.getByLabel('Token').fill('console-token');
+    await ask.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('main h1', { hasText: 'Memcached instances' }).waitFor();
+    await expect.poll(() => page.locator('#topinfo .live-ok').count()).toBe(1);
+    expect(await page.getByRole('dialog').count()).toBe(0);
+  });
+});
