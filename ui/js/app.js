@@ -54,17 +54,20 @@ async function poll() {
     return;
   }
   polling = true;
+  let ok = true;
   try {
     app.snapshot = await control('GET', '/_emulator/instances');
     view?.update(app.snapshot);
     showTopInfo(true, `updated ${new Date().toLocaleTimeString()}`);
   } catch (e) {
+    ok = false;
     showTopInfo(false, e.message);
   }
   polling = false;
   const soon = again;
   again = false;
-  pollTimer = setTimeout(poll, soon ? 0 : document.hidden ? POLL_MS * 5 : POLL_MS);
+  // Slower while the tab is hidden or the emulator is unreachable (each failed fetch is a line in the browser console).
+  pollTimer = setTimeout(poll, soon ? 0 : document.hidden || !ok ? POLL_MS * 5 : POLL_MS);
 }
 document.addEventListener('cds:changed', () => poll());
 
