@@ -168,7 +168,10 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
   const target = (inst: Instance): Target => {
     if (ctx.backend.kind === 'none') throw ConsoleErrors.noMemcached(inst.id, '(the none backend runs no memcached)');
     if (!inst.address || !inst.port) throw ConsoleErrors.noMemcached(inst.id, `(status ${inst.status}: not started yet)`);
-    return { address: inst.address, port: inst.port };
+    // Service-container mode records the advertised name for clients elsewhere; memcached listens on every
+    // interface of this host, so the emulator itself reaches it on loopback (as the backends' own probes do).
+    const advertised = ctx.config.advertiseHost && inst.address === ctx.config.advertiseHost;
+    return { address: advertised ? '127.0.0.1' : inst.address, port: inst.port };
   };
   // A wildcard, not `:key`: a parameter is capped at 100 characters, and an encoded 250-byte key can take 750.
   const keyParam = (req: FastifyRequest): string => {
