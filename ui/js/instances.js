@@ -107,8 +107,8 @@ export function mountInstances(main, app) {
     tableCard.hidden = all.length === 0;
     if (all.length === 0 && !empty.firstChild) renderEmpty();
     const shown = all.filter((i) => matches(i, filter.value));
-    const by = (s) => all.filter((i) => i.status === s).length;
-    setText(counts, `${shown.length} of ${all.length} · running ${by('running')} · creating ${by('creating')} · error ${by('error')}`);
+    const by = ['running', 'creating', 'updating', 'deleting', 'error'].map((st) => [st, all.filter((i) => i.status === st).length]).filter(([, n]) => n > 0);
+    setText(counts, [`${shown.length} of ${all.length} shown`, ...by.map(([st, n]) => `${n} ${st}`)].join(' · '));
     noMatch.hidden = !(all.length > 0 && shown.length === 0);
     setText(noMatch, `No instance matches “${filter.value}”.`);
     const keep = new Set(shown.map((i) => i.id));
