@@ -260,6 +260,21 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     expect((await (await fetch(`${emu.url}/_emulator/faults`)).json()).faults).toEqual([]);
   });
 
+  it('shows a failed task: the instance in red with its reason, the task ERROR with its message', async (ctx) => {
+    const config = await (await fetch(`${emu.url}/_emulator/console-config`)).json();
+    if (!config.features.faults) ctx.skip();
+    const rule = { action: 'CreateMemcachedInstance', effect: { type: 'task-error', message: 'disk on fire' }, count: 1 };
+    expect((await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) })).status).toBe(201);
+    await emu.client.createMemcachedInstance({ ConfSize: '1G', VdcId: 'a58052bf-3bfc-4d0c-a3a5-0bcca72589f5', PipeId: '48de2f3c-b3df-11ec-8bed-e6717c813be8', RegionId: 'CN_Beijing_H', InstanceName: 'doomed' });
+    await page.getByRole('link', { name: 'Instances', exact: true }).click();
+    const row = page.locator('table.instances tbody tr', { hasText: 'doomed' });
+    await row.locator('.status-error').waitFor({ timeout: 20_000 });
+    expect(await row.locator('.status-error').getAttribute('title')).toContain('disk on fire');
+    expect(await row.locator('.reason').textContent()).toContain('disk on fire');
+    expect(await page.locator('table.tasks tr', { hasText: 'doomed' }).textContent()).toContain('disk on fire');
+    await screenshot('task-error');
+  });
+
   it('signs in the browser exactly as the server verifies: canonical query, StringToSign, and HMAC-SHA1 with or without WebCrypto', async () => {
     const pairs: Array<[string, string]> = [['Action', 'MemcachedInstanceList'], ['Keyword', 'a b*c~d/é+!'], ['AccessKeyId', 'k'], ['Z', ''], ['Signature', 'x']];
     const keys = ['emulator-access-key-secret', 's'.repeat(100), ''];

@@ -17,6 +17,7 @@ function makeRow(app, inst) {
   const name = h('a.name', { href: `#/instance/${encodeURIComponent(inst.id)}` });
   const id = h('code.id');
   const status = statusBadge(inst.status);
+  const reason = h('span.reason.err-text');
   const size = h('span');
   const addr = addressCell(inst);
   const region = h('span.region');
@@ -31,11 +32,11 @@ function makeRow(app, inst) {
   const cell = (label, ...kids) => h('td', { dataset: { label } }, ...kids);
   const tr = h('tr', { dataset: { id: inst.id } },
     cell('Name / ID', name, h('br'), id, copyButton(() => cur.id, 'Copy instance ID')),
-    cell('Status', status),
+    cell('Status', status, reason),
     cell('Size', size),
     cell('Address', addr.el),
     cell('Region / VDC / Pipe', region, h('br'), vdc, h('span.sep', {}, ' · '), pipe),
-    cell('Created / running', created, h('br'), running),
+    cell('Created', created, h('br'), running),
     cell('Actions', h('span.actions', {}, resize, clr, del)),
   );
   const update = (i, now) => {
@@ -44,6 +45,9 @@ function makeRow(app, inst) {
     setText(id, i.id);
     updateStatus(status, i.status);
     status.title = i.errorReason ?? '';
+    setText(reason, i.errorReason ?? '');
+    reason.title = i.errorReason ?? '';
+    reason.hidden = !i.errorReason;
     setText(size, i.confSize);
     addr.update(i);
     setText(region, i.regionId);
