@@ -75,6 +75,19 @@ describe('FaultRules', () => {
     expect(a.filter(Boolean)).toHaveLength(3);
   });
 
+  it('sees rules added and removed between calls, in the order they were added', () => {
+    const f = faults();
+    f.add({ action: 'Other', effect: outage });
+    expect(f.beforeCall('X', {})).toBeUndefined();
+    const a = f.add({ action: '*', effect: outage });
+    const b = f.add({ action: 'X', effect: outage });
+    expect(f.beforeCall('X', {})?.applied.ruleId).toBe(a.id);
+    f.remove(a.id);
+    expect(f.beforeCall('X', {})?.applied.ruleId).toBe(b.id);
+    f.clear();
+    expect(f.beforeCall('X', {})).toBeUndefined();
+  });
+
   it('a probability with no seed gets one, shown so the run can be replayed', () => {
     const f = faults();
     const rule = f.add({ action: '*', effect: outage, probability: 0.3 });
