@@ -12,6 +12,8 @@ export default defineConfig({
       // Real memcacheds share the loopback addresses 127.0.0.2, .3, …: one file at a time, so a
       // freed address is not taken by another file's instance while a test checks that it refuses.
       { extends: true, test: { name: 'backends', include: ['test/backends/**/*.test.ts'], fileParallelism: false } },
+      // A real browser against real memcacheds (loopback addresses, as the backends project).
+      { extends: true, test: { name: 'ui', include: ['test/ui/**/*.test.ts'], fileParallelism: false } },
     ],
   },
 });

@@ -9,6 +9,7 @@ import { registerOpenApi } from './openapi.js';
 import { Errors } from '../errors.js';
 import { seedInstances } from '../harness/seed.js';
 import { clockState } from './harness-routes.js';
+import { registerConsole } from './console.js';
 
 export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: Scheduler): void {
   app.get('/_emulator/health', async () => ({ status: 'ok', backend: ctx.backend.kind, version: VERSION }));
@@ -65,4 +66,5 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
     return { tasks };
   });
   registerOpenApi(app);
+  registerConsole(app, ctx);
 }

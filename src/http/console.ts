@@ -1,0 +1,224 @@
+// http/console.ts — the web console: its static page under /_emulator/ui and the read endpoints it uses (instances, fixtures, a memcached's figures and keys); actions go through the signed API, never here.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Ctx } from '../context.js';
+import { PROJECT_ROOT, VERSION } from '../config.js';
+import { ApiError, Errors } from '../errors.js';
+import { WELL_KNOWN } from '../fixtures.js';
+import type { Instance } from '../store/index.js';
+import { formatShanghai, runningTime } from '../domain/instance.js';
+import { MemcachedUnreachable } from '../inspect/exchange.js';
+import { MemcachedRefused, checkKey, deleteKey, getKey, listKeys, readFigures, type Target } from '../inspect/memcached.js';
+
+export const UI_DIR = path.join(PROJECT_ROOT, 'ui');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json; charset=utf-8',
+};
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The console's own failures, in the vendor envelope like every other. */
+const ConsoleErrors = {
+  noMemcached: (id: string, why: string) => new ApiError(409, 'NoMemcached', `实例没有可检查的 memcached: ${id} ${why}`),
+  unreachable: (why: string) => new ApiError(502, 'MemcachedUnavailable', `memcached 无法访问: ${why}`),
+  refused: (why: string) => new ApiError(502, 'MemcachedRefused', `memcached 拒绝了命令: ${why}`),
+};
+
+/** Relative path → file, listed once: only files that exist under ui/ at start-up can be served, so no path escapes it. */
+function listUiFiles(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  if (!fs.existsSync(dir)) return files;
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(dir, full).split(path.sep).join('/');
+    if (Object.hasOwn(TYPES, path.extname(rel))) files.set(rel, full);
+  }
+  return files;
+}
+
+function rawQuery(url: string): URLSearchParams {
+  const i = url.indexOf('?');
+  return new URLSearchParams(i < 0 ? '' : url.slice(i + 1));
+}
+
+function instanceView(ctx: Ctx, i: Instance, now: number) {
+  const fx = ctx.fixtures.current;
+  const vdc = fx.vdcs.get(i.vdcId);
+  return {
+    id: i.id,
+    name: i.name,
+    status: i.status,
+    errorReason: i.errorReason,
+    confSize: i.confSize,
+    address: i.address,
+    port: i.port,
+    regionId: i.regionId,
+    siteName: fx.regions.get(i.regionId)?.SiteName ?? i.regionId,
+    vdcId: i.vdcId,
+    vdcName: vdc?.VdcName ?? '',
+    pipeId: i.pipeId,
+    pipeName: vdc?.Pipes.find((p) => p.PipeId === i.pipeId)?.PipeName ?? '',
+    createdAt: i.createdAt,
+    createTime: formatShanghai(i.createdAt),
+    updatedAt: i.updatedAt,
+    runningTime: runningTime(i.createdAt, now),
+  };
+}
+
+export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
+  const files = listUiFiles(UI_DIR);
+  if (files.size === 0) ctx.log.warn({ dir: UI_DIR }, 'console assets not found; /_emulator/ui will answer 404');
+
+  const sendFile = async (rel: string, req: FastifyRequest, reply: FastifyReply) => {
+    const full = files.get(rel);
+    if (!full) throw Errors.notFound(req.url.split('?')[0]);
+    const body = await fs.promises.readFile(full);
+    return reply
+      .header('content-type', TYPES[path.extname(rel)])
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('content-security-policy', CSP)
+      .send(body);
+  };
+  // Marked as static assets: they hold no data, and a browser cannot send a bearer token when it navigates, so a
+  // control-plane guard may let them through without the admin token (the data calls the page makes still need it).
+  const asset = { config: { staticAsset: true } };
+  app.get('/_emulator/ui', asset, (req, reply) => sendFile('index.html', req, reply));
+  app.get('/_emulator/ui/', asset, (req, reply) => sendFile('index.html', req, reply));
+  app.get('/_emulator/ui/*', asset, (req, reply) => sendFile((req.params as { '*': string })['*'], req, reply));
+
+  app.get('/_emulator/console-config', async () => {
+    const [first] = ctx.fixtures.current.credentials;
+    const wellKnown = first !== undefined && first[0] === WELL_KNOWN.AccessKeyId && first[1] === WELL_KNOWN.AccessKeySecret;
+    return {
+      version: VERSION,
+      backend: ctx.backend.kind,
+      auth: ctx.config.auth,
+      taskMode: ctx.config.taskMode,
+      taskDelayMs: ctx.config.taskDelayMs,
+      // The harness's endpoints, if this build has them: the page hides a panel rather than calling a missing route.
+      features: {
+        journal: app.hasRoute({ method: 'GET', url: '/_emulator/requests' }),
+        faults: app.hasRoute({ method: 'GET', url: '/_emulator/faults' }),
+        clock: app.hasRoute({ method: 'GET', url: '/_emulator/clock' }),
+      },
+      // Only the published development pair is handed out; any other secret the user types into the page.
+      credential: first ? { accessKeyId: first[0], accessKeySecret: wellKnown ? first[1] : null, wellKnown } : null,
+    };
+  });
+
+  app.get('/_emulator/fixtures', async () => {
+    const fx = ctx.fixtures.current;
+    return {
+      regions: [...fx.regions.values()].map((r) => ({ RegionId: r.RegionId, SiteName: r.SiteName })),
+      vdcs: [...fx.vdcs.values()].map((v) => ({
+        VdcId: v.VdcId,
+        VdcName: v.VdcName,
+        RegionId: v.RegionId,
+        Pipes: v.Pipes.map((p) => ({ PipeId: p.PipeId, PipeName: p.PipeName ?? '', Segment: p.Segment })),
+      })),
+    };
+  });
+
+  app.get('/_emulator/instances', async () => {
+    const now = ctx.clock.now();
+    const tasks = ctx.store.tasks.all();
+    return {
+      now,
+      backend: ctx.backend.kind,
+      instances: ctx.store.instances.list().map((i) => instanceView(ctx, i, now)),
+      // Newest first; enough to watch what the page just started.
+      tasks: tasks.slice(-100).reverse(),
+    };
+  });
+
+  const findInstance = (req: FastifyRequest): Instance => {
+    const id = (req.params as { id: string }).id;
+    const inst = ctx.store.instances.get(id);
+    if (!inst) throw Errors.resourceNotFound(id);
+    return inst;
+  };
+
+  app.get('/_emulator/instances/:id', async (req) => {
+    const inst = findInstance(req);
+    return { ...instanceView(ctx, inst, ctx.clock.now()), tasks: ctx.store.tasks.all().filter((t) => t.instanceId === inst.id).reverse() };
+  });
+
+  /** Where to reach the instance's real memcached, or a 409 saying why there is none. */
+  const target = (inst: Instance): Target => {
+    if (ctx.backend.kind === 'none') throw ConsoleErrors.noMemcached(inst.id, '(the none backend runs no memcached)');
+    if (!inst.address || !inst.port) throw ConsoleErrors.noMemcached(inst.id, `(status ${inst.status}: not started yet)`);
+    // Service-container mode records the advertised name for clients elsewhere; memcached listens on every
+    // interface of this host, so the emulator itself reaches it on loopback (as the backends' own probes do).
+    const advertised = ctx.config.advertiseHost && inst.address === ctx.config.advertiseHost;
+    return { address: advertised ? '127.0.0.1' : inst.address, port: inst.port };
+  };
+  // A wildcard, not `:key`: a parameter is capped at 100 characters, and an encoded 250-byte key can take 750.
+  const keyParam = (req: FastifyRequest): string => {
+    const key = (req.params as { '*': string })['*'];
+    const why = checkKey(key);
+    if (why) throw Errors.invalidParameter('key', why);
+    return key;
+  };
+  const talk = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (e) {
+      if (e instanceof MemcachedRefused) throw ConsoleErrors.refused(e.message);
+      throw ConsoleErrors.unreachable((e as Error).message);
+    }
+  };
+
+  app.get('/_emulator/instances/:id/stats', async (req) => {
+    const inst = findInstance(req);
+    const figures = await talk(readFigures(target(inst)));
+    return { instanceId: inst.id, at: Date.now(), ...figures };
+  });
+
+  app.get('/_emulator/instances/:id/keys', async (req) => {
+    const inst = findInstance(req);
+    const q = rawQuery(req.url);
+    const prefix = q.get('prefix') ?? '';
+    const limitText = q.get('limit') ?? '100';
+    if (!/^\d{1,5}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000) {
+      throw Errors.invalidParameter('limit', `must be an integer from 1 to 1000; got "${limitText.slice(0, 20)}"`);
+    }
+    const list = await talk(listKeys(target(inst), prefix, Number(limitText)));
+    return { instanceId: inst.id, prefix, limit: Number(limitText), ...list };
+  });
+
+  app.get('/_emulator/instances/:id/keys/*', async (req) => {
+    const inst = findInstance(req);
+    const key = keyParam(req);
+    const found = await talk(getKey(target(inst), key));
+    if (!found) throw Errors.resourceNotFound(`key ${key}`);
+    return { instanceId: inst.id, ...found };
+  });
+
+  app.delete('/_emulator/instances/:id/keys/*', async (req) => {
+    const inst = findInstance(req);
+    const key = keyParam(req);
+    if (!(await talk(deleteKey(target(inst), key)))) throw Errors.resourceNotFound(`key ${key}`);
+    return { instanceId: inst.id, key, deleted: true };
+  });
+}
