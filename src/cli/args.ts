@@ -25,12 +25,12 @@ const TARGET_OPTIONS = {
 } as const;
 
 function target(values: { endpoint?: string | undefined; 'access-key-id'?: string | undefined; 'access-key-secret'?: string | undefined }, env: Env): Target {
-  const endpoint = values.endpoint ?? env.CDS_EMU_ENDPOINT ?? LOCAL.endpoint;
+  const endpoint = values.endpoint ?? (env.CDS_EMU_ENDPOINT || LOCAL.endpoint);
   if (!/^https?:\/\/[^/]/.test(endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, got "${endpoint}"`);
   return {
     endpoint: endpoint.replace(/\/+$/, '').replace(/\/(memcached|ccs)$/, ''),
-    accessKeyId: values['access-key-id'] ?? env.CDS_EMU_ACCESS_KEY_ID ?? LOCAL.accessKeyId,
-    accessKeySecret: values['access-key-secret'] ?? env.CDS_EMU_ACCESS_KEY_SECRET ?? LOCAL.accessKeySecret,
+    accessKeyId: values['access-key-id'] ?? (env.CDS_EMU_ACCESS_KEY_ID || LOCAL.accessKeyId),
+    accessKeySecret: values['access-key-secret'] ?? (env.CDS_EMU_ACCESS_KEY_SECRET || LOCAL.accessKeySecret),
   };
 }
 

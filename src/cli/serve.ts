@@ -2,7 +2,7 @@
 // place that exits the process for the server. A start-up failure is one line on stderr (the stack only at debug).
 import { ConfigError, StartupError, helpText, loadConfig, VERSION } from '../config.js';
 import { createLogger } from '../logger.js';
-import { followNpmParent } from '../npm-parent.js';
+import { alive, followNpmParent, npmChain } from '../npm-parent.js';
 import { startServer, type Started } from '../start.js';
 
 export async function serve(argv: string[]): Promise<void> {
@@ -50,6 +50,7 @@ export async function serve(argv: string[]): Promise<void> {
     process.exit(known ? 1 : 70);
   }
   followNpmParent(log, () => closing);
+  followNpx(() => shutdown('npx ended'));
   if (closing) {
     closing = false;
     shutdown('signal during start-up');
@@ -59,4 +60,18 @@ export async function serve(argv: string[]): Promise<void> {
 function causeStack(e: unknown): string {
   const err = e as Error & { cause?: unknown };
   return [err.stack, err.cause instanceof Error ? `caused by: ${err.cause.stack}` : ''].filter(Boolean).join('\n');
+}
+
+/**
+ * `npx cds-memcached-emulator & … kill $!` signals npm, which dies without passing the signal on: when the npx that
+ * started us is gone, stop as if signalled (memcacheds too), rather than linger on the port.
+ */
+function followNpx(stop: () => void): void {
+  if (process.env.npm_command !== 'exec') return;
+  const chain = npmChain();
+  const timer = setInterval(() => {
+    if (process.ppid === chain[0] && chain.every(alive)) return;
+    clearInterval(timer);
+    stop();
+  }, 200).unref();
 }
