@@ -64,7 +64,9 @@ function checkDataPath(file: string): void {
   const abs = path.resolve(file);
   const fix = 'fix: choose a writable --data path, or --data :memory: to keep nothing';
   try {
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    const dir = path.dirname(abs);
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`${dir} is a file, not a folder`);
+    fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(path.dirname(abs), fs.constants.W_OK);
     if (fs.existsSync(abs)) {
       if (fs.statSync(abs).isDirectory()) throw new Error('it is a folder');

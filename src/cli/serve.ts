@@ -24,9 +24,9 @@ export async function serve(argv: string[]): Promise<void> {
     if (closing) return;
     closing = true;
     log.info({ signal }, 'shutting down');
+    // Before the ready line there is nothing of ours to stop cleanly: memcacheds adopted so far stay for the next start.
+    if (!started) process.exit(1);
     const force = setTimeout(() => process.exit(1), 15_000).unref();
-    // A signal during start-up: stop once started (its memcacheds too), or exit when start-up fails.
-    if (!started) return;
     started.app.close().then(
       () => {
         clearTimeout(force);
@@ -51,10 +51,6 @@ export async function serve(argv: string[]): Promise<void> {
   }
   followNpmParent(log, () => closing);
   followNpx(() => shutdown('npx ended'));
-  if (closing) {
-    closing = false;
-    shutdown('signal during start-up');
-  }
 }
 
 function causeStack(e: unknown): string {

@@ -1,4 +1,7 @@
 // test/package/bin.test.ts — the installed command as a user runs it: serve, call, wait, and start-up that tells the truth.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanTagged } from '../../src/backends/procfs.js';
 import { hasMemcached } from '../helpers/backend-env.js';
@@ -89,9 +92,13 @@ describe('start-up that tells the truth', () => {
   });
 
   it('a data path that cannot be written, and a bad fixtures folder: one line each, exit 1', async () => {
-    const data = await bin(['--backend', 'none', '--data', '/proc/cds-emu/state.db', '--port', '0']);
+    // A file where the data folder should be (permissions would not stop root, which CI runs as).
+    const notDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cds-emu-notdir-')), 'file');
+    fs.writeFileSync(notDir, '');
+    const data = await bin(['--backend', 'none', '--data', `${notDir}/state.db`, '--port', '0']);
     expect(data.code).toBe(1);
-    expect(lines(data.stderr)).toEqual([expect.stringMatching(/^cds-memcached-emulator: cannot use \/proc\/cds-emu\/state.db as the data file .*fix: choose a writable --data path/)]);
+    expect(lines(data.stderr)).toEqual([expect.stringContaining(`cds-memcached-emulator: cannot use ${notDir}/state.db as the data file (${notDir} is a file, not a folder)`)]);
+    expect(data.stderr).toContain('fix: choose a writable --data path, or --data :memory:');
     const fixtures = await bin(['--backend', 'none', '--data', ':memory:', '--port', '0', '--fixtures', '/nonexistent-fixtures']);
     expect(fixtures.code).toBe(1);
     expect(lines(fixtures.stderr)).toEqual([expect.stringMatching(/^cds-memcached-emulator: fixtures: cannot read \/nonexistent-fixtures\/regions.json.*fix: point --fixtures at a folder/)]);

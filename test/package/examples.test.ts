@@ -17,7 +17,7 @@ describe('a project that installed the tarball', () => {
   }
 
   it('runs the vitest globalSetup example', async () => {
-    const r = await run(process.execPath, [path.join('node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', 'examples/vitest', '--reporter', 'dot']);
+    const r = await run(process.execPath, [path.join('node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', 'examples/vitest', '--reporter', 'dot'], { NO_COLOR: '1' });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Tests\s+1 passed/);
   });
