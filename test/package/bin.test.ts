@@ -1,4 +1,5 @@
 // test/package/bin.test.ts — the installed command as a user runs it: serve, call, wait, and start-up that tells the truth.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { scanTagged } from '../../src/backends/procfs.js';
 import { hasMemcached } from '../helpers/backend-env.js';
 import { docCreate } from '../helpers/emulator.js';
 import { spawnEmulator, type Spawned } from '../helpers/spawn.js';
-import { answers, bin, binPath, freePort, lines, run } from './lib.js';
+import { answers, bin, binPath, dir, freePort, lines, run } from './lib.js';
 
 let running: Spawned | undefined;
 afterEach(async () => {
@@ -34,6 +35,26 @@ describe('the installed bin', () => {
     expect(await emu.stop()).toBe(0);
     expect(scanTagged(state.emulatorId)).toEqual([]);
     expect(await answers(port)).toBe(false);
+  });
+
+  it.runIf(hasMemcached)('under npx, a SIGTERM to npx (which does not pass it on) still stops the emulator and its memcacheds', async () => {
+    const port = await freePort();
+    const npx = spawn('npx', ['cds-memcached-emulator', '--port', String(port), '--data', ':memory:', '--backend', 'process', '--task-delay-ms', '0'], { cwd: dir(), stdio: 'ignore' });
+    const npxExited = new Promise((r) => npx.once('exit', r));
+    try {
+      await expect.poll(() => answers(port), { timeout: 30_000, interval: 100 }).toBe(true);
+      const env = { CDS_EMU_ENDPOINT: `http://127.0.0.1:${port}` };
+      const id = created((await bin(['call', 'CreateMemcachedInstance', ...Object.entries(docCreate).map(([k, v]) => `${k}=${v}`)], env)).stdout).Data.InstanceIds[0]!;
+      expect((await bin(['wait', id, 'running', '--timeout', '30'], env)).code).toBe(0);
+      const { emulatorId } = (await (await fetch(`http://127.0.0.1:${port}/_emulator/state`)).json()) as { emulatorId: string };
+      expect(scanTagged(emulatorId)).toHaveLength(1);
+      npx.kill('SIGTERM');
+      await npxExited;
+      await expect.poll(() => answers(port), { timeout: 10_000, interval: 100 }).toBe(false);
+      await expect.poll(() => scanTagged(emulatorId).length, { timeout: 10_000, interval: 100 }).toBe(0);
+    } finally {
+      npx.kill('SIGKILL');
+    }
   });
 
   it('prints a ready line with the data location and the version, and runs from dist/', async () => {
