@@ -47,7 +47,7 @@ export async function serve(argv: string[]): Promise<void> {
     const known = e instanceof StartupError || e instanceof ConfigError;
     process.stderr.write(`cds-memcached-emulator: ${known ? (e as Error).message : `failed to start: ${(e as Error).message}`}\n`);
     if (config.logLevel === 'debug' || config.logLevel === 'trace') process.stderr.write(`${causeStack(e)}\n`);
-    process.exit(known ? 1 : 70);
+    process.exit(1);
   }
   followNpmParent(log, () => closing);
   followNpx(() => shutdown('npx ended'));
