@@ -47,6 +47,7 @@ export async function setup(project: TestProject): Promise<() => void> {
   for (const name of ['vitest', '@types/node', 'undici-types']) link(dir, name);
   for (const f of fs.readdirSync(path.join(ROOT, 'test/package/consumer'))) fs.copyFileSync(path.join(ROOT, 'test/package/consumer', f), path.join(dir, f === 'package.json' ? 'consumer.package.json' : f));
   fs.cpSync(path.join(ROOT, 'examples'), path.join(dir, 'examples'), { recursive: true });
+  process.stderr.write(`[package] tarball installed into ${dir}: ${note}\n`);
   project.provide('consumerDir', dir);
   project.provide('installNote', note);
   return () => {
