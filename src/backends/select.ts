@@ -5,8 +5,14 @@ import { createProcessBackend } from './process.js';
 import { findExecutable } from './procfs.js';
 import type { BackendOptions, MemcachedBackend } from './types.js';
 
-// Loaded only when needed: dockerode and its ssh2 dependency cost ~100 ms of start-up.
-const docker = () => import('./docker.js');
+// Loaded only when needed: dockerode and its ssh2 dependency cost ~100 ms of start-up. dockerode is an optional peer
+// dependency (65 of the package's ~110 installed packages): undefined when it is not installed.
+const docker = () =>
+  import('./docker.js').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('dockerode')) return undefined;
+    throw e;
+  });
+const NO_DOCKERODE = 'the Docker client package is not installed (npm install dockerode)';
 
 const PING_DEADLINE_MS = 1500;
 
@@ -21,8 +27,7 @@ export async function createBackend(
     case 'process':
       return { backend: createProcessBackend(opts), reason: `requested: process (${usableBinary(opts.memcachedBin)})` };
     case 'docker':
-      await usableEngine(opts);
-      return { backend: (await docker()).createDockerBackend(opts), reason: `requested: docker (image ${opts.memcachedImage})` };
+      return { backend: (await usableEngine(opts)).createDockerBackend(opts), reason: `requested: docker (image ${opts.memcachedImage})` };
     case 'auto':
       break;
     default:
@@ -31,7 +36,9 @@ export async function createBackend(
   const bin = findExecutable(opts.memcachedBin);
   if (bin) return { backend: createProcessBackend(opts), reason: `auto: memcached binary found at ${bin}` };
   const engine = opts.dockerHost ?? 'the local docker socket';
-  const { createDockerBackend, pingDocker } = await docker();
+  const mod = await docker();
+  if (!mod) return { backend: createNone(), reason: `auto: no ${opts.memcachedBin} binary, and ${NO_DOCKERODE}; bookkeeping only` };
+  const { createDockerBackend, pingDocker } = mod;
   const ping = await pingDocker(opts, PING_DEADLINE_MS);
   if (ping === true) {
     return { backend: createDockerBackend(opts), reason: `auto: no ${opts.memcachedBin} binary; docker engine at ${engine} answered` };
@@ -53,9 +60,11 @@ function usableBinary(bin: string): string {
 }
 
 /** An explicit `docker` needs an engine that answers and the image already there (the emulator never pulls). */
-async function usableEngine(opts: BackendOptions): Promise<void> {
+async function usableEngine(opts: BackendOptions): Promise<typeof import('./docker.js')> {
   const engineName = opts.dockerHost ?? 'the local docker socket';
-  const { pingDocker } = await docker();
+  const mod = await docker();
+  if (!mod) throw new StartupError(`--backend docker: ${NO_DOCKERODE}; fix: npm install dockerode beside cds-memcached-emulator, or use --backend process|auto|none`);
+  const { pingDocker } = mod;
   const ping = await pingDocker(opts, PING_DEADLINE_MS);
   if (ping !== true) {
     throw new StartupError(`--backend docker: no docker engine answers at ${engineName} (${ping}); fix: start the engine or set DOCKER_HOST, or use --backend process|auto|none`);
@@ -72,4 +81,5 @@ async function usableEngine(opts: BackendOptions): Promise<void> {
         : `--backend docker: the engine at ${engineName} cannot inspect image ${opts.memcachedImage} (${(e as Error).message}); fix: check the engine, or use --backend process|auto|none`,
     );
   }
+  return mod;
 }

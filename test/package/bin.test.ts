@@ -88,16 +88,19 @@ describe('start-up that tells the truth', () => {
     expect(lines(r.stderr)).toEqual([expect.stringMatching(/^cds-memcached-emulator: --backend process: no memcached binary "\/nonexistent\/memcached".*fix: install memcached/)]);
   });
 
-  it('--backend docker with no engine answering: one line naming the fix, exit 1', async () => {
-    const r = await bin(['--backend', 'docker', '--data', ':memory:', '--port', '0'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  // dockerode is an optional peer dependency, not installed here (no engine is covered in test/unit/select-backend.test.ts).
+  it('--backend docker without the Docker client package: one line naming the fix, exit 1', async () => {
+    const r = await bin(['--backend', 'docker', '--data', ':memory:', '--port', '0']);
     expect(r.code).toBe(1);
-    expect(lines(r.stderr)).toEqual([expect.stringMatching(/^cds-memcached-emulator: --backend docker: no docker engine answers at unix:\/\/\/nonexistent\/docker.sock.*fix: start the engine or set DOCKER_HOST/)]);
+    expect(lines(r.stderr)).toEqual([
+      'cds-memcached-emulator: --backend docker: the Docker client package is not installed (npm install dockerode); fix: npm install dockerode beside cds-memcached-emulator, or use --backend process|auto|none',
+    ]);
   });
 
   it('auto still falls back, and says why', async () => {
     running = await spawnEmulator(['--data', ':memory:', '--backend', 'auto'], { CDS_EMU_MEMCACHED_BIN: '/nonexistent/memcached', DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, 30_000, [binPath()]);
     const chosen = JSON.parse(running.logs.find((l) => l.includes('backend chosen'))!);
-    expect(chosen).toMatchObject({ backend: 'none', reason: expect.stringMatching(/^auto: no \/nonexistent\/memcached binary and no docker engine/) });
+    expect(chosen).toMatchObject({ backend: 'none', reason: 'auto: no /nonexistent/memcached binary, and the Docker client package is not installed (npm install dockerode); bookkeeping only' });
   });
 
   it('a port in use: one line, exit 1, no stack', async () => {
