@@ -2,7 +2,7 @@
 // small modules), then emits the public .d.ts with tsc (tsconfig.build.json). Native and worker-using packages stay external.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +38,26 @@ if (types) {
   // Declarations of the two public entries (and what they reference) under dist/types/.
   const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  pruneDeclarations(path.join(root, 'dist', 'types'), ['index.d.ts', 'client/index.d.ts']);
+}
+
+/** tsc emits a .d.ts per module it saw; keep only those the public entries reach (none of the server's). */
+function pruneDeclarations(dir, entries) {
+  const keep = new Set();
+  const visit = (file) => {
+    if (keep.has(file) || !existsSync(file)) return;
+    keep.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*['"](\.[^'"]+)['"]/g)) visit(path.resolve(path.dirname(file), m[1].replace(/\.js$/, '.d.ts')));
+  };
+  for (const e of entries) visit(path.join(dir, e));
+  const walk = (d) => {
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, f.name);
+      if (f.isDirectory()) {
+        walk(full);
+        if (readdirSync(full).length === 0) rmSync(full, { recursive: true });
+      } else if (!keep.has(full)) rmSync(full);
+    }
+  };
+  walk(dir);
 }
