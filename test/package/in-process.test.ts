@@ -50,6 +50,20 @@ describe('startEmulator() from the installed package', () => {
     }
   });
 
+  it.runIf(hasMemcached)('two emulators with the process backend give distinct memcacheds, and closing one stops only its own', async () => {
+    const { startEmulator } = await load();
+    const [a, b] = await Promise.all([startEmulator({ backend: 'process', taskDelayMs: 0 }), startEmulator({ backend: 'process', taskDelayMs: 0 })]);
+    try {
+      const [ia, ib] = await Promise.all([a, b].map(async (e) => e.client.waitForStatus((await e.client.createMemcachedInstance(docCreate)).InstanceIds[0]!, ['running'])));
+      expect(`${ia!.Address}:${ia!.Port}`).not.toBe(`${ib!.Address}:${ib!.Port}`);
+      await a.close();
+      expect(await answers(Number(ia!.Port), ia!.Address)).toBe(false);
+      expect(await answers(Number(ib!.Port), ib!.Address)).toBe(true);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('admin runs tasks on demand', async () => {
     const { startEmulator } = await load();
     const emu = await startEmulator({ backend: 'none', taskDelayMs: 3_600_000 });
