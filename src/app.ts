@@ -87,22 +87,19 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     done();
   });
   // At info one line per failed call (its Code read back from the envelope); successes only at debug: the hottest path.
-  // onSend can run more than once for an error reply; the line is written once, in onResponse.
+  // One sync hook; onSend can run twice for an error reply, so a request is logged once.
   const logOk = log.isLevelEnabled('debug');
   if (log.isLevelEnabled('info')) {
-    const codes = new WeakMap<object, string | undefined>();
+    const logged = new WeakSet<object>();
     app.addHook('onSend', (req, reply, payload, done) => {
-      if (reply.statusCode >= 400) codes.set(req, envelopeCode(payload));
-      done(null, payload);
-    });
-    app.addHook('onResponse', (req, reply, done) => {
       const status = reply.statusCode;
-      if (status >= 400 || logOk) {
-        const line = { method: req.method, path: req.url.split('?')[0], action: req.apiQuery?.Action, status, code: status >= 400 ? codes.get(req) : 'Success', requestId: req.id, ms: Math.round(reply.elapsedTime) };
+      if ((status >= 400 || logOk) && !logged.has(req)) {
+        logged.add(req);
+        const line = { method: req.method, path: req.url.split('?')[0], action: req.apiQuery?.Action, status, code: status >= 400 ? envelopeCode(payload) : 'Success', requestId: req.id, ms: Math.round(reply.elapsedTime) };
         if (status >= 400) req.log.info(line, `${line.action ?? line.path} failed: HTTP ${status} ${line.code ?? ''}`.trimEnd());
         else req.log.debug(line, 'request');
       }
-      done();
+      done(null, payload);
     });
   }
   registerBodyParser(app);
