@@ -9,11 +9,12 @@ export default defineConfig({
     setupFiles: ['test/helpers/response-check-setup.ts'],
     projects: [
       { extends: true, test: { name: 'api', include: ['test/unit/**/*.test.ts', 'test/api/**/*.test.ts'] } },
-      // Real memcacheds share the loopback addresses 127.0.0.2, .3, …: one file at a time, so a
-      // freed address is not taken by another file's instance while a test checks that it refuses.
+      // Real memcacheds, many at a time (a 200-instance fleet among them): one file at a time.
       { extends: true, test: { name: 'backends', include: ['test/backends/**/*.test.ts'], fileParallelism: false } },
       // A real browser against real memcacheds (loopback addresses, as the backends project).
       { extends: true, test: { name: 'ui', include: ['test/ui/**/*.test.ts'], fileParallelism: false } },
+      // The packed tarball installed into a temporary project once per run (the install compiles better-sqlite3).
+      { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'], globalSetup: ['test/package/global-setup.ts'], fileParallelism: false } },
     ],
   },
 });

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// bin/cds-memcached-emulator.js — `npx cds-memcached-emulator`: runs the TypeScript entry through tsx, no build step.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/server.ts');
+// bin/cds-memcached-emulator.js — the installed command: runs the built CLI (dist/cli.mjs: serve, call, wait).
+try {
+  await import('../dist/cli.mjs');
+} catch (e) {
+  // Only a checkout that was never built lands here; any other failure is the CLI's own and keeps its stack.
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('cli.mjs')) throw e;
+  process.stderr.write('cds-memcached-emulator: dist/cli.mjs is missing; run `npm run build` in the package folder first\n');
+  process.exit(1);
+}

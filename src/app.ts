@@ -109,10 +109,22 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     reply.header('x-request-id', req.id);
     done();
   });
-  // A per-request line only when asked for: it is the hottest path there is.
-  if (log.isLevelEnabled('debug')) app.addHook('onResponse', async (req, reply) => {
-    req.log.debug({ method: req.method, path: req.url.split('?')[0], action: req.apiQuery?.Action, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  // At info one line per failed call (its Code read back from the envelope); successes only at debug: the hottest path.
+  // One sync hook; onSend can run twice for an error reply, so a request is logged once.
+  const logOk = log.isLevelEnabled('debug');
+  if (log.isLevelEnabled('info')) {
+    const logged = new WeakSet<object>();
+    app.addHook('onSend', (req, reply, payload, done) => {
+      const status = reply.statusCode;
+      if ((status >= 400 || logOk) && !logged.has(req)) {
+        logged.add(req);
+        const line = { method: req.method, path: req.url.split('?')[0], action: req.apiQuery?.Action, status, code: status >= 400 ? envelopeCode(payload) : 'Success', requestId: req.id, ms: Math.round(reply.elapsedTime) };
+        if (status >= 400) req.log.info(line, `${line.action ?? line.path} failed: HTTP ${status} ${line.code ?? ''}`.trimEnd());
+        else req.log.debug(line, 'request');
+      }
+      done(null, payload);
+    });
+  }
   registerBodyParser(app);
   registerErrorHandling(app, config.bodyLimitBytes);
   registerApi(app, ctx);
@@ -131,4 +143,14 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     await store.close();
   });
   return { app, ctx, scheduler };
+}
+
+function envelopeCode(payload: unknown): string | undefined {
+  if (typeof payload !== 'string') return undefined;
+  try {
+    const code = (JSON.parse(payload) as { Code?: unknown }).Code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 // config.ts — the only reader of process.env and argv: flags beat variables, variables beat defaults.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export type BackendChoice = 'none' | 'process' | 'docker' | 'auto';
@@ -41,7 +42,15 @@ export interface Config {
   instancePorts: string;
 }
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The package folder (it holds migrations/ and fixtures/), found upward from this module: src/, dist/ or dist/chunks/. */
+export const PROJECT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'migrations')) && existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
+type Env = Record<string, string | undefined>;
 export const VERSION = '0.1.0';
 
 interface Option {
@@ -101,6 +110,33 @@ const ENV_ONLY = [
 ];
 
 export class ConfigError extends Error {}
+/** The machine cannot do what the options ask (no memcached, port taken, data path not writable, …): one line with the fix. */
+export class StartupError extends Error {}
+
+/** The camelCase name of each flag (`--log-level` → `logLevel`, `--fixtures` → `fixtures`), as startEmulator() takes them. */
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const ENV_ONLY_KEYS = ['accessKeyId', 'accessKeySecret', 'memcachedBin', 'memcachedImage', 'dockerHost'] as const;
+
+/** Options given in code: each is checked by the same rule as its flag; unknown names are an error, undefined means "default". */
+export function configFromOptions(options: Record<string, unknown>, defaults: Partial<Config>, env: Env = process.env): Config {
+  const cfg: Record<string, unknown> = { ...defaults };
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const o = OPTIONS.find((x) => camel(x.flag) === name || x.key === name);
+    if (o) {
+      const raw = typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value);
+      cfg[o.key] = o.parse(raw);
+    } else if ((ENV_ONLY_KEYS as readonly string[]).includes(name)) {
+      if (typeof value !== 'string') throw new ConfigError(`${name} must be a string`);
+      cfg[name] = value;
+    } else if (name === 'bodyLimitBytes') {
+      cfg[name] = int(name, 1, 1 << 30)(String(value));
+    } else {
+      throw new ConfigError(`unknown option "${name}" (see cds-memcached-emulator --help; options are the flags in camelCase)`);
+    }
+  }
+  return buildConfig(cfg as Partial<Config>, env);
+}
 
 export function helpText(): string {
   const lines = ['Usage: cds-memcached-emulator [options]', '', 'Local emulator of the CapitalOnline Memcached OpenAPI.', '', 'Options (each has an environment variable; a flag beats the variable):'];
@@ -113,7 +149,7 @@ export function helpText(): string {
 
 export type ParsedArgs = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config };
 
-export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ParsedArgs {
+export function loadConfig(argv: string[] = process.argv.slice(2), env: Env = process.env): ParsedArgs {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -134,7 +170,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
 }
 
 /** Defaults for everything, for tests and embedders; `overrides` win. */
-export function buildConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function buildConfig(overrides: Partial<Config> = {}, env: Env = process.env): Config {
   // The flags' defaults are the ones --help prints; only the environment-only settings are listed here.
   const defaults = {
     ...(Object.fromEntries(OPTIONS.map((o) => [o.key, o.parse(o.def)])) as Partial<Config>),

@@ -13,7 +13,7 @@ function procField(pid: number, file: 'stat' | 'comm'): string | undefined {
 }
 
 /** npm runs the script through `sh -c`; the script `exec`s, but a shell that stays as our parent makes npm the grandparent. */
-function npmChain(): number[] {
+export function npmChain(): number[] {
   const chain = [process.ppid];
   if (SHELLS.has(procField(process.ppid, 'comm') ?? '')) {
     const stat = procField(process.ppid, 'stat') ?? '';
@@ -23,7 +23,7 @@ function npmChain(): number[] {
   return chain;
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

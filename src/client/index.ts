@@ -144,3 +144,4 @@ async function poll<T extends { Status: string }>(get: () => Promise<T>, done: (
 }
 
 export { sign, canonicalQuery, stringToSign, percentEncode } from '../signing/index.js';
+export * from './admin.js';

@@ -1,0 +1,73 @@
+// cli/serve.ts — `cds-memcached-emulator [serve] [options]`: config → logger → start → graceful SIGINT/SIGTERM; the only
+// place that exits the process for the server. A start-up failure is one line on stderr (the stack only at debug).
+import { ConfigError, StartupError, helpText, loadConfig, VERSION } from '../config.js';
+import { createLogger } from '../logger.js';
+import { alive, followNpmParent, npmChain } from '../npm-parent.js';
+import { startServer, type Started } from '../start.js';
+
+export async function serve(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = loadConfig(argv);
+  } catch (e) {
+    process.stderr.write(`cds-memcached-emulator: ${(e as Error).message}\n(see --help)\n`);
+    process.exit(2);
+  }
+  if (parsed.kind === 'help') return void process.stdout.write(helpText() + '\n');
+  if (parsed.kind === 'version') return void process.stdout.write(VERSION + '\n');
+  const config = parsed.config;
+  const log = createLogger(config.logLevel);
+
+  let started: Started | undefined;
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    // Before the ready line there is nothing of ours to stop cleanly: memcacheds adopted so far stay for the next start.
+    if (!started) process.exit(1);
+    const force = setTimeout(() => process.exit(1), 15_000).unref();
+    started.app.close().then(
+      () => {
+        clearTimeout(force);
+        process.exit(0);
+      },
+      (e) => {
+        log.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  try {
+    started = await startServer(config, log);
+  } catch (e) {
+    const known = e instanceof StartupError || e instanceof ConfigError;
+    process.stderr.write(`cds-memcached-emulator: ${known ? (e as Error).message : `failed to start: ${(e as Error).message}`}\n`);
+    if (config.logLevel === 'debug' || config.logLevel === 'trace') process.stderr.write(`${causeStack(e)}\n`);
+    process.exit(1);
+  }
+  followNpmParent(log, () => closing);
+  followNpx(() => shutdown('npx ended'));
+}
+
+function causeStack(e: unknown): string {
+  const err = e as Error & { cause?: unknown };
+  return [err.stack, err.cause instanceof Error ? `caused by: ${err.cause.stack}` : ''].filter(Boolean).join('\n');
+}
+
+/**
+ * `npx cds-memcached-emulator & … kill $!` signals npm, which dies without passing the signal on: when the npx that
+ * started us is gone, stop as if signalled (memcacheds too), rather than linger on the port.
+ */
+function followNpx(stop: () => void): void {
+  if (process.env.npm_command !== 'exec') return;
+  const chain = npmChain();
+  const timer = setInterval(() => {
+    if (process.ppid === chain[0] && chain.every(alive)) return;
+    clearInterval(timer);
+    stop();
+  }, 200).unref();
+}

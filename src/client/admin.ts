@@ -1,0 +1,122 @@
+// client/admin.ts — a typed client of the emulator's unsigned control plane (/_emulator/*); fetch only, no server code.
+import type { ClockAdvance, ClockState, FaultRule, FaultRuleInput, JournalPage, JournalQuery, TaskView } from '../harness/types.js';
+
+export type { ClockAdvance, ClockState, FaultEffect, FaultRule, FaultRuleInput, JournalEntry, JournalPage, JournalQuery, TaskView } from '../harness/types.js';
+
+export interface AdminOptions {
+  /** The emulator's base URL, e.g. http://127.0.0.1:11210 (a trailing /memcached or /ccs is ignored). */
+  endpoint: string;
+  /** Sent as `Authorization: Bearer <token>` when the emulator runs with --admin-token. */
+  adminToken?: string | undefined;
+}
+
+export interface EmulatorHealth {
+  status: 'ok';
+  backend: string;
+  version: string;
+}
+
+export interface EmulatorState {
+  emulatorId: string;
+  backend: { kind: string; reason: string };
+  config: Record<string, unknown>;
+  instances: Array<Record<string, unknown> & { id: string; status: string }>;
+  tasks: Array<Record<string, unknown>>;
+  authViolations: Array<Record<string, unknown>>;
+}
+
+export interface ResetResult {
+  status: 'ok';
+  removedInstances: number;
+  backendFailures: Array<{ instanceId: string; error: string }>;
+}
+
+/** A control-plane call that did not answer 2xx. */
+export class EmulatorAdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    what: string,
+  ) {
+    super(`${what} answered HTTP ${status}: ${typeof body === 'string' ? body : JSON.stringify(body)}`);
+    this.name = 'EmulatorAdminError';
+  }
+}
+
+export class EmulatorAdmin {
+  private readonly base: string;
+  constructor(private readonly opts: AdminOptions) {
+    this.base = opts.endpoint.replace(/\/+$/, '').replace(/\/(memcached|ccs)$/, '');
+  }
+
+  health(): Promise<EmulatorHealth> {
+    return this.request('GET', '/health');
+  }
+  state(): Promise<EmulatorState> {
+    return this.request('GET', '/state');
+  }
+  /** Removes every instance (and its memcached) and task; fixtures are read again. */
+  reset(): Promise<ResetResult> {
+    return this.request('POST', '/reset', {});
+  }
+  /** Finishes pending tasks now: all, or one (with those queued before it on the same instance). */
+  async runTasks(taskId?: number): Promise<TaskView[]> {
+    const r = await this.request<{ tasks: TaskView[] }>('POST', '/tasks/run', taskId === undefined ? {} : { taskId });
+    return r.tasks;
+  }
+
+  async listFaults(): Promise<FaultRule[]> {
+    return (await this.request<{ faults: FaultRule[] }>('GET', '/faults')).faults;
+  }
+  addFault(rule: FaultRuleInput): Promise<FaultRule> {
+    return this.request('POST', '/faults', rule);
+  }
+  async removeFault(id: string): Promise<void> {
+    await this.request('DELETE', `/faults/${encodeURIComponent(id)}`);
+  }
+  async clearFaults(): Promise<void> {
+    await this.request('DELETE', '/faults');
+  }
+
+  /** The journal of API calls, newest first. */
+  requests(filter: JournalQuery = {}): Promise<JournalPage> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
+    const qs = q.toString();
+    return this.request('GET', `/requests${qs ? `?${qs}` : ''}`);
+  }
+  async clearRequests(): Promise<number> {
+    return (await this.request<{ removed: number }>('DELETE', '/requests')).removed;
+  }
+
+  clock(): Promise<ClockState> {
+    return this.request('GET', '/clock');
+  }
+  /** Moves the emulator's clock forward; tasks that fall due run before it answers. */
+  advanceClock(by: ClockAdvance): Promise<ClockState & { tasks: TaskView[] }> {
+    return this.request('POST', '/clock/advance', by);
+  }
+
+  /** The OpenAPI 3.1 document of the signed API. */
+  openapi(): Promise<Record<string, unknown>> {
+    return this.request('GET', '/openapi.json');
+  }
+
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.opts.adminToken) headers['authorization'] = `Bearer ${this.opts.adminToken}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const res = await fetch(`${this.base}/_emulator${path}`, init);
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: keep the text for the error.
+    }
+    if (!res.ok) throw new EmulatorAdminError(res.status, parsed, `${method} /_emulator${path}`);
+    return parsed as T;
+  }
+}

@@ -1,0 +1,100 @@
+// start.ts — build + listen shared by the CLI and startEmulator(): turns every start-up failure into one StartupError
+// line with its fix, logs the ready line; installs no signal handlers and never exits the process.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ConfigError, StartupError, VERSION, type Config } from './config.js';
+import { fixturesFor, WELL_KNOWN } from './fixtures.js';
+import { buildApp, type App } from './app.js';
+
+export interface Started extends App {
+  /** Where clients connect, e.g. http://127.0.0.1:11210 (a wildcard host is given as loopback). */
+  url: string;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export async function startServer(config: Config, log: Logger): Promise<Started> {
+  checkFixtures(config);
+  checkDataPath(config.data);
+  let built: App;
+  try {
+    built = await buildApp(config, log);
+  } catch (e) {
+    throw explain(e, config);
+  }
+  const { app, ctx } = built;
+  let listened: string;
+  try {
+    listened = await app.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    await app.close().catch(() => {});
+    throw explainListen(e as NodeJS.ErrnoException, config);
+  }
+  const port = (app.server.address() as { port: number }).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!LOOPBACK.test(config.host)) {
+    log.warn(
+      { host: config.host },
+      `listening on ${config.host}, not loopback: anyone who reaches ${config.host}:${port} can call the API with the configured keys and the unauthenticated /_emulator/ control plane (state, reset${config.adminToken ? '' : '; set --admin-token to guard it'})`,
+    );
+  }
+  const accessKeyId = [...ctx.fixtures.current.credentials.keys()][0] ?? WELL_KNOWN.AccessKeyId;
+  // The well-known development secret is public (README); any other secret is never printed.
+  const secretHint = ctx.fixtures.current.credentials.get(accessKeyId) === WELL_KNOWN.AccessKeySecret ? `, AccessKeySecret ${WELL_KNOWN.AccessKeySecret}` : '';
+  const data = config.data === ':memory:' ? 'in memory' : path.resolve(config.data);
+  log.info(
+    { url: listened.startsWith('http://0.0.0.0') || listened.includes('[::]') ? url : listened, backend: ctx.backend.kind, accessKeyId, data, version: VERSION },
+    `cds-memcached-emulator ${VERSION} ready at ${url}/memcached (backend ${ctx.backend.kind}, data ${data}, AccessKeyId ${accessKeyId}${secretHint})`,
+  );
+  return { ...built, url };
+}
+
+function checkFixtures(config: Config): void {
+  try {
+    fixturesFor(config);
+  } catch (e) {
+    throw new StartupError(`${(e as Error).message}; fix: point --fixtures at a folder with regions.json and vdcs.json (and optionally credentials.json), or leave it unset for the built-in ones`);
+  }
+}
+
+function checkDataPath(file: string): void {
+  if (file === ':memory:') return;
+  const abs = path.resolve(file);
+  const fix = 'fix: choose a writable --data path, or --data :memory: to keep nothing';
+  try {
+    const dir = path.dirname(abs);
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`${dir} is a file, not a folder`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(path.dirname(abs), fs.constants.W_OK);
+    if (fs.existsSync(abs)) {
+      if (fs.statSync(abs).isDirectory()) throw new Error('it is a folder');
+      fs.accessSync(abs, fs.constants.R_OK | fs.constants.W_OK);
+    }
+  } catch (e) {
+    throw new StartupError(`cannot use ${abs} as the data file (${(e as Error).message}); ${fix}`);
+  }
+}
+
+function explain(e: unknown, config: Config): Error {
+  if (e instanceof StartupError || e instanceof ConfigError) return e;
+  const err = e as Error & { code?: string };
+  if (typeof err.code === 'string' && err.code.startsWith('SQLITE_')) {
+    return Object.assign(new StartupError(`cannot open ${config.data} as the emulator's database (${err.code}: ${err.message}); fix: choose another --data file, or --data :memory:`), { cause: e });
+  }
+  return Object.assign(new StartupError(`start-up failed: ${err.message}`), { cause: e });
+}
+
+function explainListen(e: NodeJS.ErrnoException, config: Config): Error {
+  const where = `${config.host}:${config.port}`;
+  const line =
+    e.code === 'EADDRINUSE'
+      ? `port ${config.port} on ${config.host} is already in use; fix: stop what holds it, or pick another with --port (0 picks a free one)`
+      : e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND'
+        ? `cannot listen on ${config.host}: not an address of this machine; fix: use --host 127.0.0.1 (or 0.0.0.0 for every interface)`
+        : e.code === 'EACCES'
+          ? `not allowed to listen on ${where}; fix: use a port above 1023 with --port`
+          : `cannot listen on ${where}: ${e.message}`;
+  return Object.assign(new StartupError(line), { cause: e });
+}
