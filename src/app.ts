@@ -15,7 +15,7 @@ import { registerBodyParser } from './http/body.js';
 import { registerApi } from './http/api.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerControlPlane } from './http/control-plane.js';
-import { NonceGuard } from './http/nonce-guard.js';
+import { NonceGuard } from './auth/replay.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -58,7 +58,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     clock: new EmulatorClock(overrides.clock),
     ids: overrides.ids ?? randomIds,
     store,
-    nonces: new NonceGuard(store.nonces),
+    nonces: new NonceGuard(store.nonces, { capacity: config.nonceCapacity, windowMs: config.timestampWindowSec * 1000, log }),
     backend,
     backendReason,
     fixtures: { current: fixtures },
@@ -67,7 +67,6 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   };
   const deps = { store, backend, clock: ctx.clock, log, fixtures: ctx.fixtures };
   await recoverBackends(deps);
-  ctx.nonces.prune(ctx.clock.wallNow());
   ctx.nonces.load(ctx.clock.wallNow());
   store.tasks.capDue(ctx.clock.now() + config.taskDelayMs);
   scheduler = new Scheduler(deps, { taskDelayMs: config.taskDelayMs, watchdogMs: config.watchdogMs });
@@ -95,7 +94,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   registerApi(app, ctx);
   registerControlPlane(app, ctx, scheduler);
 
-  const pruner = setInterval(() => ctx.nonces.prune(ctx.clock.wallNow()), 60_000).unref();
+  const pruner = setInterval(() => ctx.nonces.tick(ctx.clock.wallNow()), 1000).unref();
   app.addHook('onReady', async () => scheduler!.start());
   app.addHook('preClose', async () => {
     clearInterval(pruner);

@@ -48,7 +48,7 @@ export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs
   const now = ctx.clock.wallNow();
   if (Math.abs(now - ts) > windowMs) throw Errors.requestExpired(`Timestamp ${q.Timestamp} is more than ${ctx.config.timestampWindowSec} s from the server clock`);
   if (!verify(method, pairs, secret, q.Signature, q.SignatureMethod)) throw Errors.signatureMismatch();
-  if (ctx.config.nonceCheck && !(await ctx.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs))) {
+  if (ctx.config.nonceCheck && !(await ctx.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs, now))) {
     throw Errors.nonceUsed(q.SignatureNonce);
   }
 }
