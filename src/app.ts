@@ -13,8 +13,9 @@ import { Scheduler } from './tasks/scheduler.js';
 import { recoverBackends } from './tasks/recovery.js';
 import { registerBodyParser } from './http/body.js';
 import { registerApi } from './http/api.js';
-import { registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { registerControlPlane } from './http/control-plane.js';
+import { registerGuards } from './http/guards.js';
 import { NonceGuard } from './auth/replay.js';
 
 export interface AppOverrides {
@@ -79,6 +80,9 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     // The API reads the raw query itself (first value wins, + is a space, as the cloud signs it): skip Fastify's parse.
     routerOptions: { querystringParser: () => ({}) },
     return503OnClosing: false,
+    // Errors below the handlers leave in the vendor envelope too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(log),
   });
   // Callback style: an async hook costs a promise per request on the hottest path.
   app.addHook('onRequest', (req, reply, done) => {
@@ -89,6 +93,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   if (log.isLevelEnabled('debug')) app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, path: req.url.split('?')[0], action: req.apiQuery?.Action, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
+  registerGuards(app, config);
   registerBodyParser(app);
   registerErrorHandling(app, config.bodyLimitBytes);
   registerApi(app, ctx);
