@@ -16,7 +16,7 @@ import { registerApi } from './http/api.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { registerControlPlane } from './http/control-plane.js';
 import { registerGuards } from './http/guards.js';
-import { NonceGuard } from './auth/replay.js';
+import { NonceGuard, TICK_MS } from './auth/replay.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -99,7 +99,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   registerApi(app, ctx);
   registerControlPlane(app, ctx, scheduler);
 
-  const pruner = setInterval(() => ctx.nonces.tick(ctx.clock.wallNow()), 1000).unref();
+  const pruner = setInterval(() => ctx.nonces.tick(ctx.clock.wallNow()), TICK_MS).unref();
   app.addHook('onReady', async () => scheduler!.start());
   app.addHook('preClose', async () => {
     clearInterval(pruner);
