@@ -5,12 +5,15 @@
 //   BENCH_SOAK_MINUTES=2 BENCH_SOAK_WINDOW_S=20 npx tsx bench/soak.ts
 // Knobs: BENCH_SOAK_MINUTES (10), BENCH_SOAK_WINDOW_S (60: latency is measured per window, first vs last),
 // BENCH_SOAK_SAMPLE_S (10), BENCH_CONNECTIONS (20), BENCH_SOAK_CHURN_WORKERS (2), BENCH_SOAK_BACKEND (none | process),
-// BENCH_SOAK_ENTRY (bundle | tsx), BENCH_EMU_ARGS (extra emulator flags, e.g. "--nonce-capacity 50000").
+// BENCH_SOAK_PREFILL (0: that many live nonces written to the state file before start, e.g. 200000 to start at the
+// default capacity, which a slow machine would take minutes to reach), BENCH_SOAK_ENTRY (bundle | tsx), BENCH_SOAK_GC (1: a full GC before each heap sample; 0: none), BENCH_EMU_ARGS (extra emulator flags, e.g. "--nonce-capacity 50000").
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { CdsMemcachedClient } from '../src/client/index.js';
+import { createStore } from '../src/store/index.js';
 import { DOC_CREATE, ROOT, assertLoopback, httpRequest, note, printTable, round, rssKb, sleep, stopChild, tmpDir, type Child } from './lib.js';
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
@@ -21,12 +24,17 @@ const CHURN_WORKERS = Number(process.env.BENCH_SOAK_CHURN_WORKERS ?? 2);
 const BACKEND = process.env.BENCH_SOAK_BACKEND ?? 'none';
 const ENTRY = process.env.BENCH_SOAK_ENTRY ?? 'bundle';
 const EXTRA = (process.env.BENCH_EMU_ARGS ?? '').split(' ').filter(Boolean);
+const PREFILL = Number(process.env.BENCH_SOAK_PREFILL ?? 0);
 const RSS_GOAL_MIB = 200;
 const P99_GOAL_RATIO = 1.5;
 const MIB = 1024 * 1024;
 
-/** Loaded before the emulator: answers the bench's 'mem' message with the emulator's own process.memoryUsage(). */
-const PROBE = `data:text/javascript,${encodeURIComponent("if (process.send) process.on('message', (m) => { if (m === 'mem') process.send({ mem: process.memoryUsage() }); });")}`;
+/**
+ * Loaded before the emulator: answers the bench's 'mem' message with the emulator's own process.memoryUsage(), after
+ * a full GC when BENCH_SOAK_GC=1 (the default), so the heap figure is what is live, not what awaits collection.
+ */
+const GC = process.env.BENCH_SOAK_GC !== '0';
+const PROBE = `data:text/javascript,${encodeURIComponent("if (process.send) process.on('message', (m) => { if (m === 'mem') { globalThis.gc?.(); process.send({ mem: process.memoryUsage() }); } });")}`;
 
 /** The emulator with an IPC channel (for its heap figures); resolves once its ready line gives the URL. */
 async function startEmulator(dataFile: string): Promise<Child & { url: string }> {
@@ -37,7 +45,7 @@ async function startEmulator(dataFile: string): Promise<Child & { url: string }>
     if (build.status !== 0) throw new Error(`bundle build failed: ${build.stderr}`);
     entry = [path.join(ROOT, 'dist/server.mjs')];
   }
-  const args = ['--import', PROBE, ...entry, '--port', '0', '--data', dataFile, '--backend', BACKEND, '--task-delay-ms', '0', '--log-level', 'info', ...EXTRA];
+  const args = [...(GC ? ['--expose-gc'] : []), '--import', PROBE, ...entry, '--port', '0', '--data', dataFile, '--backend', BACKEND, '--task-delay-ms', '0', '--log-level', 'info', ...EXTRA];
   const proc = spawn('node', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const tail: string[] = [];
   const warnings: string[] = [];
@@ -85,6 +93,15 @@ const openFds = (pid: number) => {
     return NaN;
   }
 };
+
+/** Live nonces written the way the emulator writes them, so it starts with its ring already full. */
+async function prefill(dataFile: string, n: number): Promise<void> {
+  const store = createStore(dataFile);
+  const now = Date.now();
+  const rows = Array.from({ length: n }, (_, i) => ({ slot: i, seq: i, accessKeyId: 'emulator-access-key-id', nonce: randomUUID(), expiresAt: now + 900_000, seenAt: now }));
+  store.nonces.putMany(rows);
+  await store.close();
+}
 
 interface Sample {
   t: number;
@@ -186,7 +203,10 @@ async function main() {
   let emu: (Child & { url: string }) | undefined;
   try {
     note(`starting the emulator (${ENTRY}, backend ${BACKEND})`);
+    if (PREFILL > 0) await prefill(dataFile, PREFILL);
+    const tStart = performance.now();
     emu = await startEmulator(dataFile);
+    const startMs = round(performance.now() - tStart, 0);
     const e = emu;
     const client = new CdsMemcachedClient({ endpoint: e.url });
     const [describeId] = (await client.createMemcachedInstance({ ...DOC_CREATE, InstanceName: 'soak-described' })).InstanceIds;
@@ -228,14 +248,17 @@ async function main() {
     const atCapacity = samples.find((s) => s.remembered >= capacity);
     const afterCapacity = atCapacity ? samples.filter((s) => s.t >= atCapacity.t) : [];
     const maxRss = Math.max(...samples.map((s) => s.rssMiB));
-    const growthAfterCapacity = atCapacity ? round(Math.max(...afterCapacity.map((s) => s.rssMiB)) - atCapacity.rssMiB) : NaN;
+    // Flat = the second half of the time at capacity holds no more than the first half did (V8 grows its heap in steps).
+    const half = Math.floor(afterCapacity.length / 2);
+    const growthAfterCapacity =
+      half >= 1 ? round(Math.max(...afterCapacity.slice(half).map((s) => s.rssMiB)) - Math.max(...afterCapacity.slice(0, half).map((s) => s.rssMiB))) : NaN;
     const first = windows[0];
     const last = windows[windows.length - 1];
     const p99Ratio = round(last.p99 / first.p99, 2);
     const badRequests = windows.reduce((n, w) => n + w.bad, 0);
     const totalRequests = windows.reduce((n, w) => n + w.requests, 0);
 
-    printTable(`Soak samples every ${SAMPLE_S} s (RSS, heap, fds, SQLite files, nonces)`, samples.map((s) => [
+    printTable(`Soak samples every ${SAMPLE_S} s (RSS, heap${GC ? ' after a full GC' : ''}, fds, SQLite files, nonces)`, samples.map((s) => [
       `t=${String(s.t).padStart(4)} s`,
       `rss ${s.rssMiB} MiB | heap ${s.heapUsedMiB}/${s.heapTotalMiB} MiB | ext ${s.externalMiB} MiB | fds ${s.fds} | db ${s.dbKiB} KiB | wal ${s.walKiB} KiB | nonces ${s.remembered} (eff. ${s.effectiveWindowSec} s) | instances ${s.instances}`,
     ]));
@@ -248,7 +271,8 @@ async function main() {
       ['churn operations / errors', `${tally.ops} / ${tally.errors.length}${tally.errors.length ? ` (first: ${tally.errors[0]})` : ''}`],
       [`max RSS MiB (goal < ${RSS_GOAL_MIB})`, `${maxRss} ${maxRss < RSS_GOAL_MIB ? 'OK' : 'OVER GOAL'}`],
       ['nonce capacity reached at', atCapacity ? `${atCapacity.t} s (RSS ${atCapacity.rssMiB} MiB)` : 'not reached'],
-      ['RSS growth after capacity MiB (flat?)', growthAfterCapacity],
+      ['RSS growth at capacity: max of 2nd half - max of 1st half, MiB (flat?)', growthAfterCapacity],
+      ['start-up with the state file (prefilled nonces)', `${startMs} ms (${PREFILL})`],
       [`p99 first / last window ms (goal ratio <= ${P99_GOAL_RATIO})`, `${first.p99} / ${last.p99} = ${p99Ratio} ${p99Ratio <= P99_GOAL_RATIO ? 'OK' : 'OVER GOAL'}`],
       ['max WAL KiB / max db KiB', `${Math.max(...samples.map((s) => s.walKiB))} / ${Math.max(...samples.map((s) => s.dbKiB))}`],
       ['open fds first / max / last', `${samples[0].fds} / ${Math.max(...samples.map((s) => s.fds))} / ${samples[samples.length - 1].fds}`],
@@ -257,7 +281,7 @@ async function main() {
     ]);
     const ok = maxRss < RSS_GOAL_MIB && p99Ratio <= P99_GOAL_RATIO && badRequests === 0 && tally.errors.length === 0;
     process.stdout.write(
-      JSON.stringify({ bench: 'soak', minutes: MINUTES, windowS: WINDOW_S, connections: CONNECTIONS, backend: BACKEND, entry: ENTRY, capacity, ok, maxRssMiB: maxRss, growthAfterCapacityMiB: growthAfterCapacity, p99Ratio, badRequests, totalRequests, churn: { ops: tally.ops, errors: tally.errors.slice(0, 5) }, windows, samples, exit }) + '\n',
+      JSON.stringify({ bench: 'soak', minutes: MINUTES, prefill: PREFILL, startMs, windowS: WINDOW_S, connections: CONNECTIONS, backend: BACKEND, entry: ENTRY, capacity, ok, maxRssMiB: maxRss, growthAfterCapacityMiB: growthAfterCapacity, p99Ratio, badRequests, totalRequests, churn: { ops: tally.ops, errors: tally.errors.slice(0, 5) }, windows, samples, exit }) + '\n',
     );
   } finally {
     clearTimeout(deadline);

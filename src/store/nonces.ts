@@ -18,7 +18,9 @@ const COLUMNS = 'slot, seq, access_key_id AS accessKeyId, nonce, expires_at AS e
 export function nonceRepo(db: DB) {
   const s = {
     put: db.prepare('INSERT OR REPLACE INTO nonce_ring (slot, seq, access_key_id, nonce, expires_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
-    live: db.prepare(`SELECT ${COLUMNS} FROM nonce_ring WHERE expires_at >= ? ORDER BY seq`),
+    // No ORDER BY: each row goes back to its own slot, so start-up needs no sort of the whole ring.
+    live: db.prepare('SELECT slot, seq, access_key_id, nonce, expires_at, seen_at FROM nonce_ring WHERE expires_at >= ?').raw(),
+    liveBySeq: db.prepare(`SELECT ${COLUMNS} FROM nonce_ring WHERE expires_at >= ? ORDER BY seq`),
     maxSeq: db.prepare('SELECT max(seq) AS m FROM nonce_ring'),
     misfits: db.prepare('SELECT count(*) AS n FROM nonce_ring WHERE slot >= ? OR slot != seq % ?'),
     count: db.prepare('SELECT count(*) AS n FROM nonce_ring'),
@@ -36,18 +38,22 @@ export function nonceRepo(db: DB) {
     /** One transaction for a whole batch; a slot's previous occupant is replaced. */
     putMany: (batch: NonceEntry[]): void => putMany.immediate(batch),
     /**
-     * The entries still inside their window, oldest first, laid out for `capacity` slots, and the next seq. Rows
-     * written under another capacity are renumbered once (the newest `capacity` kept), so slots stay seq % capacity.
+     * Calls `each` for every entry still inside its window (in no particular order: each knows its slot) and returns
+     * the next seq. Rows written under another capacity are first renumbered once (the newest `capacity` kept), so
+     * slots stay seq % capacity.
      */
-    load(now: number, capacity: number): { entries: NonceEntry[]; nextSeq: number } {
-      const live = s.live.all(now) as NonceEntry[];
-      if ((s.misfits.get(capacity, capacity) as { n: number }).n === 0) {
-        const m = (s.maxSeq.get() as { m: number | null }).m;
-        return { entries: live, nextSeq: m === null ? 0 : m + 1 };
+    load(now: number, capacity: number, each: (e: NonceEntry) => void): number {
+      if ((s.misfits.get(capacity, capacity) as { n: number }).n > 0) {
+        const live = s.liveBySeq.all(now) as NonceEntry[];
+        const kept = live.slice(-capacity).map((e, i) => ({ ...e, seq: i, slot: i % capacity }));
+        renumber.immediate(kept);
       }
-      const kept = live.slice(-capacity).map((e, i) => ({ ...e, seq: i, slot: i % capacity }));
-      renumber.immediate(kept);
-      return { entries: kept, nextSeq: kept.length };
+      // Rows one at a time: 200,000 row objects at once would cost tens of MB for a moment, and RSS keeps them.
+      for (const r of s.live.iterate(now) as IterableIterator<[number, number, string, string, number, number]>) {
+        each({ slot: r[0], seq: r[1], accessKeyId: r[2], nonce: r[3], expiresAt: r[4], seenAt: r[5] });
+      }
+      const m = (s.maxSeq.get() as { m: number | null }).m;
+      return m === null ? 0 : m + 1;
     },
     count: (): number => (s.count.get() as { n: number }).n,
     removeAll: () => s.removeAll.run().changes,

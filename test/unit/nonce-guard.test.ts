@@ -109,7 +109,7 @@ describe('NonceGuard', () => {
         putMany: () => {
           if (fail) throw new Error('disk full');
         },
-        load: () => ({ entries: [], nextSeq: 0 }),
+        load: () => 0,
         removeAll: () => 0,
       },
       { capacity: 10, windowMs: WINDOW },
