@@ -33,7 +33,8 @@ function isOwnHost(host: string, req: FastifyRequest, config: Config): boolean {
   if (advertised) names.add(advertised);
   if (!names.has(name)) return false;
   // Behind a published container port the client's port differs from ours: with --advertise-host any port is fine.
-  if (advertised) return true;
+  // app.inject() has no socket port: nothing a browser can reach.
+  if (advertised || localPort === undefined) return true;
   return (givenPort ?? 80) === localPort;
 }
 

@@ -78,3 +78,16 @@ describe('--advertise-host (service-container mode)', () => {
     expect([res.status, res.body.Code]).toEqual([403, 'Forbidden']);
   });
 });
+
+describe('app.inject() (no socket, so no browser)', () => {
+  it('reaches the control plane by a loopback name, and is still refused a foreign Host', async () => {
+    const emu = await startEmulator();
+    try {
+      expect((await emu.app.inject({ method: 'GET', url: '/_emulator/health' })).statusCode).toBe(200);
+      expect((await emu.app.inject({ method: 'POST', url: '/_emulator/tasks/run', payload: {} })).statusCode).toBe(200);
+      expect((await emu.app.inject({ method: 'GET', url: '/_emulator/state', headers: { host: 'evil.example' } })).statusCode).toBe(403);
+    } finally {
+      await emu.close();
+    }
+  });
+});
