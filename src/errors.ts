@@ -33,6 +33,7 @@ export const Errors = {
   internal: () => new ApiError(500, 'InternalError', '服务内部错误 (internal error)'),
   // Below the handlers: the HTTP framing itself.
   badRequest: (why: string) => new ApiError(400, 'BadRequest', `请求格式错误 (malformed HTTP request: ${why})`),
+  methodNotAllowed: (method: string) => new ApiError(405, 'MethodNotAllowed', `不支持的请求方法 (method ${method.slice(0, 20)} is not supported)`),
   requestTimeout: () => new ApiError(408, 'RequestTimeout', '请求超时 (the request was not received in time)'),
   uriTooLong: (limit: number) => new ApiError(414, 'URITooLong', `请求 URL 过长 (the request line exceeds ${limit} bytes)`),
   unsupportedMediaType: (given: string) =>

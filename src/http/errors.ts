@@ -35,6 +35,8 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     send(api ?? Errors.internal(), req, reply);
   });
   app.setNotFoundHandler((req, reply) => send(Errors.notFound(req.url.split('?')[0]), req, reply));
+  // Node hands CONNECT to a 'connect' listener, and with none it drops the connection without a word.
+  app.server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => writeRawEnvelope(socket, Errors.methodNotAllowed('CONNECT')));
 }
 
 /** Fastify's `frameworkErrors`: errors of routing (a URL that does not decode), raised before any hook. */
@@ -65,8 +67,13 @@ function clientErrorToApi(err: ClientError): ApiError {
 export const clientErrorHandler = (log: Pick<FastifyBaseLogger, 'debug'>) => (err: ClientError, socket: Duplex): void => {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const api = clientErrorToApi(err);
-  const requestId = randomUUID();
+  const requestId = writeRawEnvelope(socket, api);
   log.debug({ code: err.code, status: api.httpStatus, requestId }, 'malformed HTTP request');
+};
+
+/** The envelope written straight on a socket that has no reply object, which is then closed. */
+function writeRawEnvelope(socket: Duplex, api: ApiError): string {
+  const requestId = randomUUID();
   // A response already under way on this connection cannot be followed by another.
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && !inFlight?.headersSent) {
@@ -80,4 +87,5 @@ export const clientErrorHandler = (log: Pick<FastifyBaseLogger, 'debug'>) => (er
   } else {
     socket.destroy();
   }
-};
+  return requestId;
+}

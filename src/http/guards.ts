@@ -85,6 +85,9 @@ export function controlPlaneGuard(config: Config): onRequestHookHandler {
       const host = req.headers.host;
       // HTTP/1.0 without a Host header: no browser sends that.
       if (host !== undefined && !isOwnHost(host, req, config)) throw Errors.hostNotAllowed(host);
+      // An absolute-form target (`GET http://name/…`) names the host itself, and that one counts too.
+      const authority = req.url.startsWith('/') ? undefined : /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(req.url)?.[1];
+      if (authority !== undefined && !isOwnHost(authority.slice(authority.lastIndexOf('@') + 1), req, config)) throw Errors.hostNotAllowed(authority);
       checkSite(req, config);
       checkToken(req, reply);
       checkMediaType(req);

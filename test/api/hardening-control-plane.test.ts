@@ -109,6 +109,11 @@ describe('control plane: reads through a foreign Host (DNS rebinding) are refuse
     });
   }
 
+  it('also when the request target names a foreign host (absolute-form), whatever the Host header says', async () => {
+    const res = await control('GET', 'http://evil.example/_emulator/state', { host: own });
+    expectRefused(res, 403, 'Forbidden');
+  });
+
   it('also on a percent-encoded path to the same route', async () => {
     expectRefused(await control('GET', '/%5Femulator/state', { host: `evil.example:${port}` }), 403, 'Forbidden');
   });

@@ -123,6 +123,8 @@ describe('errors below the handlers answer in the envelope with X-Request-Id', (
     { name: '20 KB of headers', payload: `GET /_emulator/health HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, code: 'RequestHeaderFieldsTooLarge' },
     { name: 'many small headers', payload: `GET /_emulator/health HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 2000 }, (_, i) => `X-H${i}: ${'v'.repeat(16)}`).join('\r\n')}\r\n\r\n`, status: 431, code: 'RequestHeaderFieldsTooLarge' },
     { name: 'a 20 KB URL', payload: `GET /memcached?Action=${'A'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, status: 414, code: 'URITooLong' },
+    { name: 'a CONNECT (Node drops it silently without a listener)', payload: 'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: x\r\n\r\n', status: 405, code: 'MethodNotAllowed' },
+    { name: 'an HTTP/2 preface on the HTTP/1 port', payload: 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', status: 400, code: 'BadRequest' },
     { name: 'a path that does not percent-decode', payload: 'GET /memcached%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', status: 400, code: 'BadRequest' },
   ];
   for (const c of cases) {
