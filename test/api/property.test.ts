@@ -24,12 +24,13 @@ async function snapshot() {
 /** After an accepted call the scheduler moves its task on (NEW → DOING) in the background: wait for that to settle. */
 async function settled(): Promise<string> {
   let last = await snapshot();
-  for (;;) {
+  for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 15));
     const now = await snapshot();
     if (now === last) return now;
     last = now;
   }
+  throw new Error('the state kept changing for 1.5 s after an accepted call');
 }
 
 const PROTO = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf', '__defineGetter__'];
