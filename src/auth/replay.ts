@@ -80,6 +80,7 @@ export class NonceGuard {
   /** After a restart the nonces of the window are still refused. */
   load(now: number): void {
     let oldest = Infinity;
+    let oldestSeenAt = Infinity;
     this.nextSeq = this.repo.load(now, this.capacity, (e) => {
       this.grow(e.slot);
       const k = key(e.accessKeyId, e.nonce);
@@ -88,8 +89,15 @@ export class NonceGuard {
       this.expiries[e.slot] = e.expiresAt;
       this.seen[e.slot] = e.seenAt;
       if (e.seq < oldest) oldest = e.seq;
+      if (e.seenAt < oldestSeenAt) oldestSeenAt = e.seenAt;
     });
     this.tail = Math.min(oldest, this.nextSeq);
+    // A ring that comes back full may have forgotten nonces early before the restart: claim no more than it holds.
+    if (this.index.size >= this.capacity && now - oldestSeenAt < this.windowMs) {
+      this.lastEarlySeenAt = oldestSeenAt;
+      this.inEpisode = true;
+      this.log?.warn({ capacity: this.capacity, effectiveWindowSec: this.state(now).effectiveWindowSec }, 'nonce ring full at start-up: replay protection covers only the effective window (see /_emulator/state replay)');
+    }
   }
 
   /** Resolves false for a replay; true once the nonce is durably recorded. O(1). */

@@ -65,6 +65,11 @@ describe('NonceGuard', () => {
     expect(await g.remember('ak', 'n400', now + WINDOW, now)).toBe(false);
     expect(await g.remember('ak', 'n399', now + WINDOW, now)).toBe(true);
     expect(warnings).toHaveLength(1); // once per episode
+
+    // After a restart the full ring claims no more than the oldest nonce it holds (n401, seen at 401 s).
+    const restarted = guard(store, 100);
+    restarted.load(now);
+    expect(restarted.state(now)).toMatchObject({ remembered: 100, effectiveWindowSec: 98 });
     await store.close();
   });
 
