@@ -155,7 +155,7 @@ describe('property: no input yields a 5xx, every refusal is the envelope, and a 
       { numRuns: RUNS },
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    // Still serving.
-    expect((await emu.client.memcachedInstanceList()).Total).toBeGreaterThan(0);
+    // Still serving (the generated calls may have deleted every instance, so only the answer's shape is checked).
+    expect(typeof (await emu.client.memcachedInstanceList()).Total).toBe('number');
   }, 120_000);
 });
