@@ -18,9 +18,10 @@ import { registerHarnessRoutes } from './http/harness-routes.js';
 import { recoverBackends } from './tasks/recovery.js';
 import { registerBodyParser } from './http/body.js';
 import { registerApi } from './http/api.js';
-import { registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { registerControlPlane } from './http/control-plane.js';
-import { NonceGuard } from './http/nonce-guard.js';
+import { registerGuards } from './http/guards.js';
+import { NonceGuard, TICK_MS } from './auth/replay.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -74,7 +75,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     clock,
     ids: overrides.ids ?? randomIds,
     store,
-    nonces: new NonceGuard(store.nonces),
+    nonces: new NonceGuard(store.nonces, { capacity: config.nonceCapacity, windowMs: config.timestampWindowSec * 1000, log }),
     backend,
     backendReason,
     fixtures: { current: fixtures },
@@ -89,7 +90,6 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   const deps = { store, backend, clock, log, fixtures: ctx.fixtures, taskFaults: ctx.faults };
   await recoverBackends(deps);
   if (store.instances.list().length === 0) await seedInstances(deps, ctx.ids, fixtures.instances);
-  ctx.nonces.prune(ctx.clock.wallNow());
   ctx.nonces.load(ctx.clock.wallNow());
   const delays = taskDelays(config);
   store.tasks.capDue(ctx.clock.now() + Math.max(...Object.values(delays)));
@@ -103,6 +103,9 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     // The API reads the raw query itself (first value wins, + is a space, as the cloud signs it): skip Fastify's parse.
     routerOptions: { querystringParser: () => ({}) },
     return503OnClosing: false,
+    // Errors below the handlers leave in the vendor envelope too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(log),
   });
   // Callback style: an async hook costs a promise per request on the hottest path.
   app.addHook('onRequest', (req, reply, done) => {
@@ -125,13 +128,14 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
       done(null, payload);
     });
   }
+  registerGuards(app, config);
   registerBodyParser(app);
   registerErrorHandling(app, config.bodyLimitBytes);
   registerApi(app, ctx);
   registerControlPlane(app, ctx, scheduler);
   registerHarnessRoutes(app, ctx, scheduler);
 
-  const pruner = setInterval(() => ctx.nonces.prune(ctx.clock.wallNow()), 60_000).unref();
+  const pruner = setInterval(() => ctx.nonces.tick(ctx.clock.wallNow()), TICK_MS).unref();
   app.addHook('onReady', async () => scheduler!.start());
   app.addHook('preClose', async () => {
     clearInterval(pruner);

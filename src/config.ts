@@ -95,7 +95,7 @@ export const OPTIONS: Option[] = [
   { flag: 'delete-delay-ms', env: 'CDS_EMU_DELETE_DELAY_MS', def: '', help: 'delay of delete tasks (default: --task-delay-ms)', parse: optInt('--delete-delay-ms', 0, 86_400_000), key: 'deleteDelayMs' },
   { flag: 'journal-size', env: 'CDS_EMU_JOURNAL_SIZE', def: '1000', help: 'how many API calls /_emulator/requests keeps (a ring); 0 = journal off', parse: int('--journal-size', 0, 1_000_000), key: 'journalSize' },
   { flag: 'faults', env: 'CDS_EMU_FAULTS', def: '', help: 'JSON file of fault rules to install at start-up (same shape as POST /_emulator/faults)', parse: str, key: 'faultsFile' },
-  { flag: 'nonce-capacity', env: 'CDS_EMU_NONCE_CAPACITY', def: '200000', help: 'most SignatureNonces remembered (memory and disk); past it the oldest are forgotten early', parse: int('--nonce-capacity', 1, 100_000_000), key: 'nonceCapacity' },
+  { flag: 'nonce-capacity', env: 'CDS_EMU_NONCE_CAPACITY', def: '100000', help: 'most SignatureNonces remembered (memory and disk, ~150 bytes each); past it the oldest are forgotten before their window ends (see replay in /_emulator/state)', parse: int('--nonce-capacity', 1, 100_000_000), key: 'nonceCapacity' },
   { flag: 'admin-token', env: 'CDS_EMU_ADMIN_TOKEN', def: '', help: 'if set, every /_emulator/ call needs "Authorization: Bearer <token>"', parse: str, key: 'adminToken' },
   { flag: 'advertise-host', env: 'CDS_EMU_ADVERTISE_HOST', def: '', help: 'service-container mode: instances listen on all interfaces and Describe returns this host name', parse: str, key: 'advertiseHost' },
   { flag: 'instance-ports', env: 'CDS_EMU_INSTANCE_PORTS', def: '', help: 'FROM-TO: the ports instances get in service-container mode (default 11211-11410)', parse: str, key: 'instancePorts' },

@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import type { Fixtures } from './fixtures.js';
 import type { Store } from './store/index.js';
 import type { MemcachedBackend } from './backends/types.js';
-import type { NonceGuard } from './http/nonce-guard.js';
+import type { NonceGuard } from './auth/replay.js';
 import type { Journal } from './harness/journal.js';
 import type { FaultRules } from './harness/faults.js';
 

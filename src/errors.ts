@@ -31,4 +31,18 @@ export const Errors = {
   notFound: (path: string) => new ApiError(404, 'NotFound', `no such path: ${path}`),
   tooLarge: (limit: number) => new ApiError(413, 'RequestEntityTooLarge', `请求体过大 (the body exceeds ${limit} bytes)`),
   internal: () => new ApiError(500, 'InternalError', '服务内部错误 (internal error)'),
+  // Below the handlers: the HTTP framing itself.
+  badRequest: (why: string) => new ApiError(400, 'BadRequest', `请求格式错误 (malformed HTTP request: ${why})`),
+  methodNotAllowed: (method: string) => new ApiError(405, 'MethodNotAllowed', `不支持的请求方法 (method ${method.slice(0, 20)} is not supported)`),
+  requestTimeout: () => new ApiError(408, 'RequestTimeout', '请求超时 (the request was not received in time)'),
+  uriTooLong: (limit: number) => new ApiError(414, 'URITooLong', `请求 URL 过长 (the request line exceeds ${limit} bytes)`),
+  unsupportedMediaType: (given: string) =>
+    new ApiError(415, 'UnsupportedMediaType', `control-plane calls take Content-Type: application/json (got ${given ? `"${given.slice(0, 100)}"` : 'none'})`),
+  headersTooLarge: (limit: number) => new ApiError(431, 'RequestHeaderFieldsTooLarge', `请求头过大 (the headers exceed ${limit} bytes)`),
+  // The control plane's guard (http/guards.ts).
+  hostNotAllowed: (host: string) =>
+    new ApiError(403, 'Forbidden', `the control plane answers only to the emulator's own address; Host "${host.slice(0, 200)}" is not one (DNS rebinding?)`),
+  crossSite: (why: string) => new ApiError(403, 'CrossSiteRequestRefused', `the control plane refuses cross-site requests (${why.slice(0, 200)})`),
+  adminTokenRequired: (given: boolean) =>
+    new ApiError(401, 'AdminTokenRequired', given ? 'the admin token does not match --admin-token' : 'this emulator runs with --admin-token: send "Authorization: Bearer <token>"'),
 };

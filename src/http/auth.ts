@@ -38,7 +38,7 @@ function parseTimestampUncached(s: string): number | undefined {
 /** Throws the first violation, in the order the cloud reports them. */
 export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
   for (const name of COMMON_PARAMS) if (!q[name]) throw Errors.missingParameter(name);
-  if (!(q.SignatureMethod in SIGNATURE_METHODS)) throw Errors.invalidCommonParameter('SignatureMethod', 'must be HMAC-SHA1 or HmacSHA256');
+  if (!SIGNATURE_METHODS.has(q.SignatureMethod)) throw Errors.invalidCommonParameter('SignatureMethod', 'must be HMAC-SHA1 or HmacSHA256');
   if (q.SignatureVersion !== '1.0') throw Errors.invalidCommonParameter('SignatureVersion', 'must be 1.0');
   const secret = ctx.fixtures.current.credentials.get(q.AccessKeyId);
   if (secret === undefined) throw Errors.invalidAccessKeyId();
@@ -48,7 +48,7 @@ export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs
   const now = ctx.clock.wallNow();
   if (Math.abs(now - ts) > windowMs) throw Errors.requestExpired(`Timestamp ${q.Timestamp} is more than ${ctx.config.timestampWindowSec} s from the server clock`);
   if (!verify(method, pairs, secret, q.Signature, q.SignatureMethod)) throw Errors.signatureMismatch();
-  if (ctx.config.nonceCheck && !(await ctx.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs))) {
+  if (ctx.config.nonceCheck && !(await ctx.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs, now))) {
     throw Errors.nonceUsed(q.SignatureNonce);
   }
 }

@@ -1,8 +1,29 @@
-// http/body.ts — the body is JSON whatever the Content-Type says; empty is {}; anything else is a ParamParseError.
+// http/body.ts — the body is JSON whatever the Content-Type says; empty is {}; anything else (or nested past
+// MAX_JSON_DEPTH) is a ParamParseError.
 import type { FastifyInstance } from 'fastify';
 import { Errors } from '../errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** No real request nests this deep; refusing earlier keeps parsing, validation and error messages off deep recursion. */
+export const MAX_JSON_DEPTH = 32;
+
+/** One pass over the text, strings skipped: true as soon as the brackets open past `max`. */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
 
 export function parseJsonBody(raw: Buffer): Record<string, unknown> {
   if (raw.length === 0) return {};
@@ -14,6 +35,7 @@ export function parseJsonBody(raw: Buffer): Record<string, unknown> {
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') return {};
+  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) throw Errors.paramParse(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -30,6 +30,7 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
     instances: ctx.store.instances.list().map((i) => ({ ...i, endpoint: endpointOf(i) ?? null })),
     tasks: ctx.store.tasks.all(),
     authViolations: ctx.authViolations,
+    replay: ctx.nonces.state(ctx.clock.wallNow()),
   }));
 
   app.post('/_emulator/reset', async () =>

@@ -35,10 +35,14 @@ export function stringToSign(method: string, canonical: string): string {
 }
 
 export type SignatureMethod = 'HMAC-SHA1' | 'HmacSHA256';
-export const SIGNATURE_METHODS: Record<string, 'sha1' | 'sha256'> = { 'HMAC-SHA1': 'sha1', HmacSHA256: 'sha256' };
+// A Map: user input indexes it, and a plain object would answer for `constructor` or `__proto__`.
+export const SIGNATURE_METHODS: ReadonlyMap<string, 'sha1' | 'sha256'> = new Map([
+  ['HMAC-SHA1', 'sha1'],
+  ['HmacSHA256', 'sha256'],
+]);
 
 export function sign(method: string, pairs: QueryPairs, secret: string, signatureMethod: string = 'HMAC-SHA1'): string {
-  const algo = SIGNATURE_METHODS[signatureMethod] ?? 'sha1';
+  const algo = SIGNATURE_METHODS.get(signatureMethod) ?? 'sha1';
   return createHmac(algo, secret).update(stringToSign(method, canonicalQuery(pairs))).digest('base64');
 }
 
@@ -47,7 +51,7 @@ export function sign(method: string, pairs: QueryPairs, secret: string, signatur
  * spaces as %20 or +. Every candidate is compared in constant time.
  */
 export function verify(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): boolean {
-  const algo = SIGNATURE_METHODS[signatureMethod];
+  const algo = SIGNATURE_METHODS.get(signatureMethod);
   if (!algo) return false;
   // A Signature sent unencoded loses its '+' to form decoding; put them back.
   const givenBuf = Buffer.from(given.replace(/ /g, '+'));
@@ -94,9 +98,10 @@ function safeDecode(s: string): string {
   }
 }
 
+/** First value of each name, in an object without a prototype: `constructor` or `__proto__` are names like any other. */
 export function firstValues(pairs: QueryPairs): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of pairs) if (!(k in out)) out[k] = v;
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of pairs) if (!Object.hasOwn(out, k)) out[k] = v;
   return out;
 }
 

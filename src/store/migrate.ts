@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
+import { WAL_LIMIT_BYTES } from './checkpointer.js';
 
 export type DB = Database.Database;
 
@@ -16,6 +17,8 @@ export function openDatabase(file: string, migrationsDir = path.join(PROJECT_ROO
   db.pragma('busy_timeout = 5000');
   // Checkpoints (and their fsync) run in store/checkpointer.ts's worker; this is only the safety net if it lags.
   db.pragma('wal_autocheckpoint = 20000');
+  // Whenever the WAL starts over (after a complete checkpoint), it is cut back to this size instead of kept at its peak.
+  db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
   migrate(db, migrationsDir);
   return db;
 }

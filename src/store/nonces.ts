@@ -1,34 +1,61 @@
-// store/nonces.ts — the durable log of used SignatureNonces (append-only); SQL only, the replay check lives in http/nonce-guard.ts.
+// store/nonces.ts — the durable ring of used SignatureNonces (row slot = seq % capacity, overwritten in place); SQL only,
+// the replay rules live in auth/replay.ts.
 import type { DB } from './migrate.js';
 
 export interface NonceEntry {
+  slot: number;
+  seq: number;
   accessKeyId: string;
   nonce: string;
+  /** Epoch ms: the request's Timestamp + the window. */
   expiresAt: number;
+  /** Epoch ms (wall clock) the nonce was first accepted. */
+  seenAt: number;
 }
 
-const PRUNE_CHUNK = 5000;
+const COLUMNS = 'slot, seq, access_key_id AS accessKeyId, nonce, expires_at AS expiresAt, seen_at AS seenAt';
 
 export function nonceRepo(db: DB) {
   const s = {
-    insert: db.prepare('INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)'),
-    live: db.prepare('SELECT access_key_id AS accessKeyId, nonce, expires_at AS expiresAt FROM nonces WHERE expires_at >= ? ORDER BY id'),
-    // A chunk at a time, so a large backlog never holds the event loop for long.
-    prune: db.prepare(`DELETE FROM nonces WHERE id IN (SELECT id FROM nonces WHERE expires_at < ? LIMIT ${PRUNE_CHUNK})`),
-    removeAll: db.prepare('DELETE FROM nonces'),
+    put: db.prepare('INSERT OR REPLACE INTO nonce_ring (slot, seq, access_key_id, nonce, expires_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    // No ORDER BY: each row goes back to its own slot, so start-up needs no sort of the whole ring.
+    live: db.prepare('SELECT slot, seq, access_key_id, nonce, expires_at, seen_at FROM nonce_ring WHERE expires_at >= ?').raw(),
+    liveBySeq: db.prepare(`SELECT ${COLUMNS} FROM nonce_ring WHERE expires_at >= ? ORDER BY seq`),
+    maxSeq: db.prepare('SELECT max(seq) AS m FROM nonce_ring'),
+    misfits: db.prepare('SELECT count(*) AS n FROM nonce_ring WHERE slot >= ? OR slot != seq % ?'),
+    count: db.prepare('SELECT count(*) AS n FROM nonce_ring'),
+    removeAll: db.prepare('DELETE FROM nonce_ring'),
   };
-  const appendMany = db.transaction((batch: NonceEntry[]) => {
-    for (const n of batch) s.insert.run(n.accessKeyId, n.nonce, n.expiresAt);
+  const putAll = (batch: NonceEntry[]) => {
+    for (const n of batch) s.put.run(n.slot, n.seq, n.accessKeyId, n.nonce, n.expiresAt, n.seenAt);
+  };
+  const putMany = db.transaction(putAll);
+  const renumber = db.transaction((kept: NonceEntry[]) => {
+    s.removeAll.run();
+    putAll(kept);
   });
   return {
-    /** One transaction for a whole batch. */
-    appendMany: (batch: NonceEntry[]): void => appendMany.immediate(batch),
-    live: (now: number): NonceEntry[] => s.live.all(now) as NonceEntry[],
-    prune: (now: number): number => {
-      let total = 0;
-      for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK; total += n) n = s.prune.run(now).changes;
-      return total;
+    /** One transaction for a whole batch; a slot's previous occupant is replaced. */
+    putMany: (batch: NonceEntry[]): void => putMany.immediate(batch),
+    /**
+     * Calls `each` for every entry still inside its window (in no particular order: each knows its slot) and returns
+     * the next seq. Rows written under another capacity are first renumbered once (the newest `capacity` kept), so
+     * slots stay seq % capacity.
+     */
+    load(now: number, capacity: number, each: (e: NonceEntry) => void): number {
+      if ((s.misfits.get(capacity, capacity) as { n: number }).n > 0) {
+        const live = s.liveBySeq.all(now) as NonceEntry[];
+        const kept = live.slice(-capacity).map((e, i) => ({ ...e, seq: i, slot: i % capacity }));
+        renumber.immediate(kept);
+      }
+      // Rows one at a time: 200,000 row objects at once would cost tens of MB for a moment, and RSS keeps them.
+      for (const r of s.live.iterate(now) as IterableIterator<[number, number, string, string, number, number]>) {
+        each({ slot: r[0], seq: r[1], accessKeyId: r[2], nonce: r[3], expiresAt: r[4], seenAt: r[5] });
+      }
+      const m = (s.maxSeq.get() as { m: number | null }).m;
+      return m === null ? 0 : m + 1;
     },
+    count: (): number => (s.count.get() as { n: number }).n,
     removeAll: () => s.removeAll.run().changes,
   };
 }

@@ -18,13 +18,13 @@ describe('control plane /_emulator', () => {
 
   it('tasks/run finishes every pending task now, in order, and returns them', async () => {
     const { InstanceIds, TaskIds } = await emu.client.createMemcachedInstance({ ...docCreate, Amount: 3 });
-    const res = await emu.http().post('/_emulator/tasks/run');
+    const res = await emu.http().post('/_emulator/tasks/run').send({});
     expect(res.status).toBe(200);
     const ran = res.body.tasks as Array<{ id: number; status: string; instanceId: string }>;
     expect(ran.map((t) => t.id)).toEqual(TaskIds);
     expect(ran.every((t) => t.status === 'FINISH')).toBe(true);
     for (const id of InstanceIds) expect((await emu.client.describeMemcachedInstance(id)).Status).toBe('running');
-    expect((await emu.http().post('/_emulator/tasks/run')).body.tasks).toEqual([]);
+    expect((await emu.http().post('/_emulator/tasks/run').send({})).body.tasks).toEqual([]);
   });
 
   it('state shows every instance with its endpoint, and every task', async () => {
@@ -38,7 +38,7 @@ describe('control plane /_emulator', () => {
   it('reset removes every instance and task and forgets nonces', async () => {
     const q = signedQuery('MemcachedInstanceList');
     expect((await emu.http().post(`/memcached?${q}`).send({})).status).toBe(200);
-    const res = await emu.http().post('/_emulator/reset');
+    const res = await emu.http().post('/_emulator/reset').send({});
     expect(res.status).toBe(200);
     expect(res.body.removedInstances).toBeGreaterThan(0);
     const list = await emu.client.memcachedInstanceList();
@@ -49,7 +49,7 @@ describe('control plane /_emulator', () => {
 
   it('keeps counting task ids upward after a reset', async () => {
     const before = await emu.client.createMemcachedInstance(docCreate);
-    await emu.http().post('/_emulator/reset');
+    await emu.http().post('/_emulator/reset').send({});
     const after = await emu.client.createMemcachedInstance(docCreate);
     expect(after.TaskIds[0]).toBeGreaterThan(before.TaskIds[0]);
   });

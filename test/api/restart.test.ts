@@ -19,7 +19,7 @@ describe('state survives kill -9 (SQLite, WAL)', () => {
     running = await spawnEmulator(['--data', data, '--backend', 'none', '--task-mode', 'manual']);
     let client = new CdsMemcachedClient({ endpoint: running.url });
     const done = await client.createMemcachedInstance({ ...docCreate, InstanceName: 'before-crash' });
-    const runRes = await fetch(`${running.url}/_emulator/tasks/run`, { method: 'POST' });
+    const runRes = await fetch(`${running.url}/_emulator/tasks/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(runRes.status).toBe(200);
     const pending = await client.createMemcachedInstance({ ...docCreate, Amount: 2, InstanceName: 'pending' });
     const upd = await client.updateMemcachedInstance(done.InstanceIds[0], '5G');

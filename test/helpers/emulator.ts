@@ -56,7 +56,7 @@ export function signedQuery(
 
 /** Runs every pending task now (the control plane), so a test needs no sleeps. */
 export async function runTasks(emu: Emulator) {
-  const res = await emu.http().post('/_emulator/tasks/run');
+  const res = await emu.http().post('/_emulator/tasks/run').send({});
   return res.body.tasks as Array<{ id: number; status: string; kind: string }>;
 }
 
