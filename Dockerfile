@@ -32,6 +32,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
 COPY fixtures ./fixtures
+COPY ui ./ui
 USER node
 ENV NODE_ENV=production \
     CDS_EMU_HOST=0.0.0.0 \

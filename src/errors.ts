@@ -45,4 +45,10 @@ export const Errors = {
   crossSite: (why: string) => new ApiError(403, 'CrossSiteRequestRefused', `the control plane refuses cross-site requests (${why.slice(0, 200)})`),
   adminTokenRequired: (given: boolean) =>
     new ApiError(401, 'AdminTokenRequired', given ? 'the admin token does not match --admin-token' : 'this emulator runs with --admin-token: send "Authorization: Bearer <token>"'),
+  // The console's look into an instance's memcached (http/console.ts).
+  noMemcached: (id: string, why: string) => new ApiError(409, 'NoMemcached', `实例没有可检查的 memcached: ${id} ${why}`),
+  memcachedUnavailable: (why: string) => new ApiError(502, 'MemcachedUnavailable', `memcached 无法访问: ${why}`),
+  memcachedRefused: (why: string) => new ApiError(502, 'MemcachedRefused', `memcached 拒绝了命令: ${why}`),
+  // A reset whose fixtures folder no longer loads changes nothing.
+  fixturesUnusable: (why: string) => new ApiError(409, 'FixturesUnusable', `the fixtures folder cannot be loaded, so nothing was reset: ${why}`),
 };

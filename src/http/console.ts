@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { PROJECT_ROOT, VERSION } from '../config.js';
-import { ApiError, Errors } from '../errors.js';
+import { Errors } from '../errors.js';
 import { WELL_KNOWN } from '../fixtures.js';
 import type { Instance } from '../store/index.js';
 import { formatShanghai, runningTime } from '../domain/instance.js';
@@ -35,12 +35,6 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The console's own failures, in the vendor envelope like every other. */
-const ConsoleErrors = {
-  noMemcached: (id: string, why: string) => new ApiError(409, 'NoMemcached', `实例没有可检查的 memcached: ${id} ${why}`),
-  unreachable: (why: string) => new ApiError(502, 'MemcachedUnavailable', `memcached 无法访问: ${why}`),
-  refused: (why: string) => new ApiError(502, 'MemcachedRefused', `memcached 拒绝了命令: ${why}`),
-};
 
 /** Relative path → file, listed once: only files that exist under ui/ at start-up can be served, so no path escapes it. */
 function listUiFiles(dir: string): Map<string, string> {
@@ -166,8 +160,8 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
 
   /** Where to reach the instance's real memcached, or a 409 saying why there is none. */
   const target = (inst: Instance): Target => {
-    if (ctx.backend.kind === 'none') throw ConsoleErrors.noMemcached(inst.id, '(the none backend runs no memcached)');
-    if (!inst.address || !inst.port) throw ConsoleErrors.noMemcached(inst.id, `(status ${inst.status}: not started yet)`);
+    if (ctx.backend.kind === 'none') throw Errors.noMemcached(inst.id, '(the none backend runs no memcached)');
+    if (!inst.address || !inst.port) throw Errors.noMemcached(inst.id, `(status ${inst.status}: not started yet)`);
     // Service-container mode records the advertised name for clients elsewhere; memcached listens on every
     // interface of this host, so the emulator itself reaches it on loopback (as the backends' own probes do).
     const advertised = ctx.config.advertiseHost && inst.address === ctx.config.advertiseHost;
@@ -184,8 +178,8 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     try {
       return await work;
     } catch (e) {
-      if (e instanceof MemcachedRefused) throw ConsoleErrors.refused(e.message);
-      throw ConsoleErrors.unreachable((e as Error).message);
+      if (e instanceof MemcachedRefused) throw Errors.memcachedRefused(e.message);
+      throw Errors.memcachedUnavailable((e as Error).message);
     }
   };
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../context.js';
 import type { Scheduler } from '../tasks/scheduler.js';
 import { VERSION } from '../config.js';
-import { fixturesFor } from '../fixtures.js';
+import { fixturesFor, type Fixtures } from '../fixtures.js';
 import { endpointOf } from '../tasks/runners.js';
 import { registerOpenApi } from './openapi.js';
 import { Errors } from '../errors.js';
@@ -35,6 +35,13 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
 
   app.post('/_emulator/reset', async () =>
     scheduler.exclusive(async () => {
+      // Loaded first: a fixtures folder broken since start-up must not leave instances half torn down.
+      let fixtures: Fixtures;
+      try {
+        fixtures = fixturesFor(ctx.config);
+      } catch (e) {
+        throw Errors.fixturesUnusable((e as Error).message);
+      }
       const instances = ctx.store.instances.list();
       const failures: Array<{ instanceId: string; error: string }> = [];
       await Promise.all(
@@ -42,7 +49,6 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
           ctx.backend.destroy(i.id, endpointOf(i)).catch((e: Error) => failures.push({ instanceId: i.id, error: e.message })),
         ),
       );
-      const fixtures = fixturesFor(ctx.config);
       ctx.store.tx(() => {
         ctx.store.instances.removeAll();
         ctx.store.tasks.removeAll();

@@ -1,6 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startEmulator, docCreate, signedQuery, type Emulator } from '../helpers/emulator.js';
-import { VERSION } from '../../src/config.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { VERSION, PROJECT_ROOT } from '../../src/config.js';
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -52,5 +55,24 @@ describe('control plane /_emulator', () => {
     await emu.http().post('/_emulator/reset').send({});
     const after = await emu.client.createMemcachedInstance(docCreate);
     expect(after.TaskIds[0]).toBeGreaterThan(before.TaskIds[0]);
+  });
+
+  it('a reset whose fixtures folder broke since start-up answers 409 FixturesUnusable and changes nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cds-fixtures-'));
+    for (const f of ['regions.json', 'vdcs.json']) fs.copyFileSync(path.join(PROJECT_ROOT, 'fixtures', f), path.join(dir, f));
+    const own = await startEmulator({ taskMode: 'manual', fixturesDir: dir });
+    try {
+      const [id] = (await own.client.createMemcachedInstance(docCreate)).InstanceIds;
+      await own.http().post('/_emulator/tasks/run').send({});
+      fs.writeFileSync(path.join(dir, 'vdcs.json'), '{ not json');
+      const res = await own.http().post('/_emulator/reset').send({});
+      expect(res.status).toBe(409);
+      expect(res.body.Code).toBe('FixturesUnusable');
+      expect(res.body.Message).toContain('vdcs.json');
+      expect((await own.client.describeMemcachedInstance(id!)).Status).toBe('running');
+    } finally {
+      await own.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
