@@ -5,7 +5,7 @@
 //   BENCH_SOAK_MINUTES=2 BENCH_SOAK_WINDOW_S=20 npx tsx bench/soak.ts
 // Knobs: BENCH_SOAK_MINUTES (10), BENCH_SOAK_WINDOW_S (60: latency is measured per window, first vs last),
 // BENCH_SOAK_SAMPLE_S (10), BENCH_CONNECTIONS (20), BENCH_SOAK_CHURN_WORKERS (2), BENCH_SOAK_BACKEND (none | process),
-// BENCH_SOAK_PREFILL (0: that many live nonces written to the state file before start, e.g. 200000 to start at the
+// BENCH_SOAK_PREFILL (0: that many live nonces written to the state file before start, e.g. 100000 to start at the
 // default capacity, which a slow machine would take minutes to reach), BENCH_SOAK_ENTRY (bundle | tsx), BENCH_SOAK_GC (1: a full GC before each heap sample; 0: none), BENCH_EMU_ARGS (extra emulator flags, e.g. "--nonce-capacity 50000").
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';

@@ -77,9 +77,22 @@ function withRefs(schema: Json, self?: string): Json {
 }
 
 /** Status → codes and a sample message, from the Errors catalog itself (each constructor called with placeholders). */
+/** Refusals only the control plane (/_emulator/*) gives: never an answer of the signed API. */
+const CONTROL_PLANE_ONLY = new Set([
+  'hostNotAllowed',
+  'crossSite',
+  'adminTokenRequired',
+  'unsupportedMediaType',
+  'noMemcached',
+  'memcachedUnavailable',
+  'memcachedRefused',
+  'fixturesUnusable',
+]);
+
 function errorCatalog(): Map<number, Array<{ code: string; sample: string }>> {
   const byStatus = new Map<number, Array<{ code: string; sample: string }>>();
-  for (const make of Object.values(Errors) as Array<(...args: never[]) => unknown>) {
+  const apiErrors = Object.entries(Errors).filter(([name]) => !CONTROL_PLANE_ONLY.has(name)).map(([, make]) => make);
+  for (const make of apiErrors as Array<(...args: never[]) => unknown>) {
     let e: unknown;
     try {
       // An array as first argument serves both a field name and createMissing's list.
@@ -100,7 +113,11 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Authentication failed.',
   404: 'No such instance or task (or, for other paths, no such path).',
   409: 'The instance is busy or in a status that forbids the call.',
+  405: 'A method HTTP cannot route (CONNECT).',
+  408: 'The request did not arrive in time.',
   413: 'The body is too large.',
+  414: 'The request line is too long.',
+  431: 'The request headers are too large.',
   500: 'Unexpected server error (no internals are shown).',
 };
 
