@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startEmulator, createRunning, signedQuery, rawRequest, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, createRunning, signedQuery, rawRequest, stateSnapshot, expectEnvelope, type Emulator } from '../helpers/emulator.js';
 
 let emu: Emulator;
 let port: string;
@@ -12,23 +12,13 @@ beforeAll(async () => {
 });
 afterAll(() => emu.close());
 
-async function snapshot() {
-  const state = (await emu.http().get('/_emulator/state')).body;
-  return JSON.stringify({ instances: state.instances, tasks: state.tasks });
-}
+const snapshot = () => stateSnapshot(emu);
 
-type Res = Awaited<ReturnType<typeof rawRequest>>;
-function expectRefused(res: Res, status: number, code: string) {
-  expect([res.status, res.body.Code]).toEqual([status, code]);
-  expect(typeof res.body.Message).toBe('string');
-  expect(res.body.Data).toEqual({});
-  expect(res.body.RequestId).toBe(res.headers['x-request-id']);
-}
 
 const control = (method: string, path: string, headers: Record<string, string>, body = '') => rawRequest(emu.url, { method, path, headers, body });
 
 describe('control plane: what a web page could send is refused, and nothing changes', () => {
-  const attacks: Array<{ name: string; send: () => Promise<Res>; status: number; code: string }> = [
+  const attacks: Array<{ name: string; send: () => ReturnType<typeof rawRequest>; status: number; code: string }> = [
     {
       name: 'a cross-site form: text/plain POST with a foreign Origin to /_emulator/reset',
       send: () => control('POST', '/_emulator/reset', { 'content-type': 'text/plain', origin: 'http://evil.example' }, '{}'),
@@ -93,7 +83,7 @@ describe('control plane: what a web page could send is refused, and nothing chan
   for (const a of attacks) {
     it(`${a.name} → ${a.status} ${a.code}`, async () => {
       const before = await snapshot();
-      expectRefused(await a.send(), a.status, a.code);
+      expectEnvelope(await a.send(), a.status, a.code);
       expect(await snapshot()).toBe(before);
       expect(JSON.parse(before).instances.length).toBeGreaterThan(0);
     });
@@ -104,18 +94,18 @@ describe('control plane: reads through a foreign Host (DNS rebinding) are refuse
   for (const host of ['evil.example:PORT', 'evil.example', '127.0.0.1:1', 'localhost.evil.example:PORT', '127.0.0.2:PORT']) {
     it(`GET /_emulator/state with Host ${host} → 403 Forbidden, no state in the answer`, async () => {
       const res = await control('GET', '/_emulator/state', { host: host.replace('PORT', port) });
-      expectRefused(res, 403, 'Forbidden');
+      expectEnvelope(res, 403, 'Forbidden');
       expect(JSON.stringify(res.body)).not.toContain('emulatorId');
     });
   }
 
   it('also when the request target names a foreign host (absolute-form), whatever the Host header says', async () => {
     const res = await control('GET', 'http://evil.example/_emulator/state', { host: own });
-    expectRefused(res, 403, 'Forbidden');
+    expectEnvelope(res, 403, 'Forbidden');
   });
 
   it('also on a percent-encoded path to the same route', async () => {
-    expectRefused(await control('GET', '/%5Femulator/state', { host: `evil.example:${port}` }), 403, 'Forbidden');
+    expectEnvelope(await control('GET', '/%5Femulator/state', { host: `evil.example:${port}` }), 403, 'Forbidden');
   });
 });
 
@@ -160,7 +150,7 @@ describe('--admin-token', () => {
 
   it('refuses a control-plane call without the token: 401 AdminTokenRequired with WWW-Authenticate', async () => {
     const res = await call({});
-    expectRefused(res, 401, 'AdminTokenRequired');
+    expectEnvelope(res, 401, 'AdminTokenRequired');
     expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
     expect(JSON.stringify(res.body)).not.toContain('emulatorId');
   });
@@ -168,7 +158,7 @@ describe('--admin-token', () => {
   it('refuses a wrong token, a token of another scheme, and a token that is only a prefix', async () => {
     for (const authorization of ['Bearer wrong', 'Basic czNjcmV0LXRva2Vu', 'Bearer s3cret', 'Bearer s3cret-token-and-more']) {
       const res = await call({ authorization });
-      expectRefused(res, 401, 'AdminTokenRequired');
+      expectEnvelope(res, 401, 'AdminTokenRequired');
       expect(res.body.Message).not.toContain('s3cret');
     }
   });
@@ -176,7 +166,7 @@ describe('--admin-token', () => {
   it('refuses a reset without the token and leaves the instances in place', async () => {
     await locked.client.createMemcachedInstance({ ConfSize: '1G', VdcId: 'a58052bf-3bfc-4d0c-a3a5-0bcca72589f5', PipeId: '48de2f3c-b3df-11ec-8bed-e6717c813be8', RegionId: 'CN_Beijing_H' });
     const res = await rawRequest(locked.url, { method: 'POST', path: '/_emulator/reset', headers: { 'content-type': 'application/json' }, body: '{}' });
-    expectRefused(res, 401, 'AdminTokenRequired');
+    expectEnvelope(res, 401, 'AdminTokenRequired');
     expect((await locked.client.memcachedInstanceList()).Total).toBe(1);
   });
 

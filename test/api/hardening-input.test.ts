@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import net from 'node:net';
-import { startEmulator, createRunning, signedQuery, rawRequest, docCreate, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, createRunning, signedQuery, rawRequest, docCreate, stateSnapshot, expectEnvelope, type Emulator } from '../helpers/emulator.js';
 
 let emu: Emulator;
 let id: string;
@@ -10,18 +10,8 @@ beforeAll(async () => {
 });
 afterAll(() => emu.close());
 
-async function snapshot() {
-  const state = (await emu.http().get('/_emulator/state')).body;
-  return JSON.stringify({ instances: state.instances, tasks: state.tasks });
-}
+const snapshot = () => stateSnapshot(emu);
 
-type Res = Awaited<ReturnType<typeof rawRequest>>;
-function expectEnvelope(res: Res, status: number, code: string) {
-  expect([res.status, res.body.Code]).toEqual([status, code]);
-  expect(typeof res.body.Message).toBe('string');
-  expect(res.body.Data).toEqual({});
-  expect(res.body.RequestId).toBe(res.headers['x-request-id']);
-}
 
 const PROTO_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'prototype'];
 

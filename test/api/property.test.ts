@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
-import { startEmulator, createRunning, signedQuery, rawRequest, docCreate, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, createRunning, signedQuery, rawRequest, docCreate, stateSnapshot, type Emulator } from '../helpers/emulator.js';
 import type { QueryPairs } from '../../src/signing/index.js';
 
 // PROPERTY_RUNS=2000 for a longer hunt; a failure prints the seed and the shrunk request to replay it.
@@ -16,10 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => emu.close());
 
-async function snapshot() {
-  const state = (await emu.http().get('/_emulator/state')).body;
-  return JSON.stringify({ instances: state.instances, tasks: state.tasks });
-}
+const snapshot = () => stateSnapshot(emu);
 
 /** After an accepted call the scheduler moves its task on (NEW → DOING) in the background: wait for that to settle. */
 async function settled(): Promise<string> {

@@ -1,4 +1,5 @@
 // test/helpers/emulator.ts — starts a real emulator on a free loopback port for one test file, with a real client.
+import { expect } from 'vitest';
 import pino from 'pino';
 import request from 'supertest';
 import { buildApp, type AppOverrides } from '../../src/app.js';
@@ -106,4 +107,18 @@ export async function control(emu: Emulator, method: 'GET' | 'POST' | 'DELETE', 
 /** A fixed base clock (the wall clock when called, whole seconds), so instance times can be asserted exactly. */
 export function pinnedClock(at = Math.floor(Date.now() / 1000) * 1000) {
   return { now: () => at, at };
+}
+
+/** Instances and tasks as /_emulator/state shows them, as one string: equal before and after means "nothing changed". */
+export async function stateSnapshot(emu: Emulator): Promise<string> {
+  const state = (await emu.http().get('/_emulator/state')).body;
+  return JSON.stringify({ instances: state.instances, tasks: state.tasks });
+}
+
+/** A refusal in the vendor envelope: the status, the Code, a Message, empty Data, and RequestId = X-Request-Id. */
+export function expectEnvelope(res: Awaited<ReturnType<typeof rawRequest>>, status: number, code: string): void {
+  expect([res.status, res.body.Code]).toEqual([status, code]);
+  expect(typeof res.body.Message).toBe('string');
+  expect(res.body.Data).toEqual({});
+  expect(res.body.RequestId).toBe(res.headers['x-request-id']);
 }

@@ -20,7 +20,9 @@ export const responseViolationLog = (): ResponseViolation[] => (store[KEY] ??= [
 export function watchResponses(app: FastifyInstance): void {
   app.addHook('onSend', (req, reply, payload, done) => {
     const [path = '', query = ''] = req.url.split('?', 2);
-    if (path.startsWith('/_emulator')) return done(null, payload);
+    // The route, not the raw path: `/%5Femulator/state` is routed to the control plane too.
+    const route = req.routeOptions.url ?? path;
+    if (route.startsWith('/_emulator')) return done(null, payload);
     const product = path.startsWith('/ccs') ? 'ccs' : 'memcached';
     const action = firstValues(parseQuery(query))['Action'];
     const problems: string[] = [];
