@@ -41,6 +41,11 @@ export function taskRepo(db: DB) {
     nextDue: db.prepare(`SELECT MIN(COALESCE(due_at, 0)) AS due FROM tasks WHERE status IN ('NEW','DOING')`),
     capDue: db.prepare(`UPDATE tasks SET due_at = MIN(due_at, ?) WHERE status = 'DOING'`),
     removeAll: db.prepare('DELETE FROM tasks'),
+    // Newest first by id (the primary key), so the OFFSET walks the index, not the table.
+    pruneFinished: db.prepare(
+      `DELETE FROM tasks WHERE status IN ('FINISH','ERROR') AND id <= (
+         SELECT id FROM tasks WHERE status IN ('FINISH','ERROR') ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+    ),
   };
   return {
     insert: (instanceId: string, kind: TaskKind, params: Record<string, unknown>, now: number): number =>
@@ -59,6 +64,8 @@ export function taskRepo(db: DB) {
     /** A restart with a shorter --task-delay-ms brings tasks already DOING forward to it. */
     capDue: (latest: number) => s.capDue.run(latest).changes,
     removeAll: () => s.removeAll.run().changes,
+    /** Forget all but the newest `keep` finished tasks (pending ones are never touched); returns how many went. */
+    pruneFinished: (keep: number): number => s.pruneFinished.run(keep).changes,
   };
 }
 

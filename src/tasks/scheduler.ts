@@ -20,6 +20,9 @@ export interface SchedulerOptions {
 type Pick = (t: Task, now: number) => boolean;
 
 const IDLE_POLL_MS = 1000;
+/** Finished tasks kept for DescribeTask and /_emulator/state; older ones are forgotten, so churn cannot grow the file forever. */
+export const FINISHED_TASKS_KEPT = 10_000;
+const PRUNE_EVERY_MS = 30_000;
 const isDue: Pick = (t, now) => (t.dueAt ?? 0) <= now;
 const always: Pick = () => true;
 
@@ -120,6 +123,7 @@ export class Scheduler {
         await this.tick(this.mode === 'timed' ? isDue : () => false);
         await this.watch();
       });
+      this.pruneHistory();
     } catch (e) {
       this.d.log.error({ err: e }, 'scheduler tick failed');
     } finally {
@@ -127,6 +131,15 @@ export class Scheduler {
       if (!this.stopped) this.arm(this.again ? 0 : this.nextDelay());
       this.again = false;
     }
+  }
+
+  private lastPrune = 0;
+  private pruneHistory(): void {
+    const wall = Date.now();
+    if (wall - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = wall;
+    const gone = this.d.store.tasks.pruneFinished(FINISHED_TASKS_KEPT);
+    if (gone > 0) this.d.log.debug({ gone, kept: FINISHED_TASKS_KEPT }, 'old finished tasks forgotten');
   }
 
   private nextDelay(): number {
