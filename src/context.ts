@@ -2,6 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { EmulatorClock } from './clock.js';
 import type { Fixtures } from './fixtures.js';
 import type { Store } from './store/index.js';
 import type { MemcachedBackend } from './backends/types.js';
@@ -9,38 +10,13 @@ import type { NonceGuard } from './auth/replay.js';
 import type { Journal } from './harness/journal.js';
 import type { FaultRules } from './harness/faults.js';
 
-export interface Clock {
-  now(): number;
-}
+export { EmulatorClock, systemClock, type Clock } from './clock.js';
+
 export interface Ids {
   instance(): string;
   defaultName(): string;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
-
-/**
- * The emulator's time: a base clock (the wall clock, or one a test injects) plus an offset that only moves forward
- * (POST /_emulator/clock/advance). Instance and task times follow `now()`; the signature window follows `wallNow()`,
- * because real clients sign with their own wall clock.
- */
-export class EmulatorClock implements Clock {
-  private offsetMs = 0;
-  constructor(private readonly base: Clock = systemClock) {}
-  now(): number {
-    return this.base.now() + this.offsetMs;
-  }
-  wallNow(): number {
-    return this.base.now();
-  }
-  get offset(): number {
-    return this.offsetMs;
-  }
-  advance(ms: number): void {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('the clock only moves forward');
-    this.offsetMs += ms;
-  }
-}
 export const randomIds: Ids = {
   instance: () => randomUUID(),
   defaultName: () => `memcached-${randomBytes(4).toString('hex')}`,

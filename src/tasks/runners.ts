@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Store, Instance, Task } from '../store/index.js';
 import type { Endpoint, InstanceSpec, MemcachedBackend } from '../backends/types.js';
 import type { Fixtures } from '../fixtures.js';
-import type { EmulatorClock } from '../context.js';
+import type { EmulatorClock } from '../clock.js';
 import type { FaultEffect } from '../harness/types.js';
 import { PRODUCT, TASK_RULES, confSizeToMb } from '../domain/instance.js';
 
