@@ -12,7 +12,7 @@ import { createRunning, startEmulator } from '../helpers/emulator.js';
 const detail: Static<typeof DescribeResponse> = {
   Code: 'Success',
   Data: {
-    Address: '10.0.0.1',
+    Address: '127.16.0.1',
     AppName: 'wx-memcache',
     BillMethod: '0',
     ConfName: 'Memcached单机版',
