@@ -142,7 +142,9 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
     async alive(h) {
       if (h.pid === undefined) return undefined;
       const child = children.get(h.pid);
-      if (child && (child.exitCode !== null || child.signalCode !== null)) return false;
+      // Our own child: its exit is an event (libuv reaps it on SIGCHLD), so no /proc read is needed; at worst a zombie
+      // not yet reaped counts as alive for one more check.
+      if (child) return child.exitCode === null && child.signalCode === null;
       return isAliveAsync(h.pid);
     },
   };
