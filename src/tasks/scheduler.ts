@@ -164,15 +164,18 @@ export class Scheduler {
     const { store, clock, taskFaults } = this.d;
     const now = clock.now();
     const pending = store.tasks.pending();
-    store.tx(() => {
-      for (const t of pending) {
-        if (t.status !== 'NEW') continue;
-        const dueAt = t.createdAt + this.opts.delays[t.kind];
-        store.tasks.start(t.id, dueAt);
-        t.status = 'DOING';
-        t.dueAt = dueAt;
-      }
-    });
+    // A write transaction only when a task is new: the watchdog's slices bring a tick every 100 ms.
+    if (pending.some((t) => t.status === 'NEW')) {
+      store.tx(() => {
+        for (const t of pending) {
+          if (t.status !== 'NEW') continue;
+          const dueAt = t.createdAt + this.opts.delays[t.kind];
+          store.tasks.start(t.id, dueAt);
+          t.status = 'DOING';
+          t.dueAt = dueAt;
+        }
+      });
+    }
     // Per instance, in id order, up to the first task that may not run (not picked, or hung by a fault rule).
     const queues = new Map<string, Task[]>();
     const blocked = new Set<string>();
