@@ -40,8 +40,9 @@ export interface Adapter {
   start(spec: InstanceSpec, slot: Slot | undefined): Promise<{ handle: Handle; at: Slot }>;
   /** Stops these, each only if it is still this emulator's; already gone is success. May batch (all TERM, then KILL). */
   stop(items: Array<{ instanceId: string; handle: Handle }>): Promise<void>;
-  /** false = the OS or engine says it is gone; undefined = cannot tell without the network. Cheap, never blocking for long. */
-  alive?(handle: Handle): Promise<boolean | undefined>;
+  /** false = the OS or engine says it is gone; undefined = cannot tell without the network. Cheap, never blocking for long.
+   * Not `exact` (the watchdog's many checks): may still say true for a moment after the end (an exit event not yet heard). */
+  alive?(handle: Handle, exact: boolean): Promise<boolean | undefined>;
 }
 
 export interface LifecycleOptions {
@@ -119,10 +120,11 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     return t;
   }
 
-  async function health(ep: Endpoint): Promise<Health> {
+  /** `exact` for a single answer that must be right now (isUp); not for the watchdog, which asks again soon. */
+  async function health(ep: Endpoint, exact: boolean): Promise<Health> {
     const owner = ep.ref === undefined ? undefined : byRef.get(ep.ref);
     const handle = (owner && tracked.get(owner)?.handle) || (ep.ref ? adapter.handleOf(ep.ref) : undefined);
-    const alive = handle ? await adapter.alive?.(handle) : undefined;
+    const alive = handle ? await adapter.alive?.(handle, exact) : undefined;
     if (alive === false) return 'gone';
     const due = owner && handle ? probeDue.get(handle.ref) : undefined;
     if (alive === true && due !== undefined && performance.now() < due) return 'up';
@@ -137,7 +139,7 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
       return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|closed the connection/.test((err as Error).message) ? 'gone' : 'unresponsive';
     }
   }
-  const answers = async (ep: Endpoint): Promise<boolean> => (await health(ep)) === 'up';
+  const answers = async (ep: Endpoint): Promise<boolean> => (await health(ep, true)) === 'up';
 
   async function destroy(instanceId: string, endpoint: Endpoint | undefined): Promise<void> {
     await init();
@@ -266,7 +268,7 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     flush: (ep) => flushMemcached({ ...probeAt(ep), ref: ep.ref }),
     destroy,
     isUp: answers,
-    health,
+    health: (ep) => health(ep, false),
     reconcile,
     async shutdown() {
       const items = [...tracked].map(([instanceId, t]) => ({ instanceId, handle: t.handle }));
