@@ -1,4 +1,5 @@
 // bench/scale.ts — 1,000 process-backed instances on one machine: time to all running, Describe latency with all present, SIGTERM to exit, restarts to all running; loopback only, stops by itself.
+import http from 'node:http';
 import path from 'node:path';
 import { CdsMemcachedClient, type InstanceList } from '../src/client/index.js';
 import { scanTagged } from '../src/backends/procfs.js';
@@ -8,6 +9,8 @@ const N = Number(process.env.BENCH_SCALE_N || 1000);
 const DEADLINE_MS = 600_000; // the whole run, whatever happens
 const WAIT_MS = 180_000; // one phase at most
 const DESCRIBES = 2000;
+/** Calls before each measurement, not counted: the emulator's and the bench's code paths compiled, connections open. */
+const WARMUP = 500;
 const DESCRIBE_WORKERS = 4;
 const GOALS = { allRunningMs: 30_000, describeP99Ms: 10, sigtermMs: 10_000, crashRestartMs: 60_000 };
 
@@ -54,21 +57,56 @@ async function waitAll(api: CdsMemcachedClient, what: string, done: (l: Instance
     await sleep(500);
   }
 }
-/** Signed Describes (each with a fresh nonce) from a few clients at once; the latency of each, in ms. */
+/** One POST on a kept-alive connection; resolves with the body. */
+function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Signed Describes (each with a fresh nonce) from a few clients at once; the latency of each, in ms. What is timed is
+ * the emulator's answer, not this process's own pauses, which share the event loop with the timing: the queries are
+ * signed before the clock starts, WARMUP calls go first uncounted (JIT on both sides, connections open), and the
+ * client is node:http on kept-alive connections (fetch allocated enough to pause this process ~10 ms for a scavenge
+ * every ~100 ms, which showed as the baseline's p99).
+ */
 async function describeLatency(api: CdsMemcachedClient, ids: string[]): Promise<number[]> {
-  const lat: number[] = [];
-  let sent = 0;
-  await Promise.all(
-    Array.from({ length: DESCRIBE_WORKERS }, async () => {
-      while (sent < DESCRIBES) {
-        const id = ids[sent++ % ids.length];
-        const t = performance.now();
-        await api.describeMemcachedInstance(id);
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  return lat;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: DESCRIBE_WORKERS });
+  const base = `${emu!.url}/memcached?`;
+  const run = async (count: number, lat?: number[]): Promise<void> => {
+    const urls = Array.from({ length: count }, () => new URL(base + api.signedQuery('DescribeMemcachedInstance')));
+    const bodies = ids.map((id) => JSON.stringify({ InstanceId: id }));
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: DESCRIBE_WORKERS }, async () => {
+        while (sent < count) {
+          const i = sent++;
+          const t = performance.now();
+          const r = await post(agent, urls[i], bodies[i % ids.length]);
+          lat?.push(performance.now() - t);
+          if (r.status !== 200 || !r.body.includes('"Code":"Success"')) throw new Error(`Describe: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+        }
+      }),
+    );
+  };
+  try {
+    await run(WARMUP);
+    const lat: number[] = [];
+    await run(DESCRIBES, lat);
+    return lat;
+  } finally {
+    agent.destroy();
+  }
 }
 
 const allRunning = (l: InstanceList) => l.Total === N && l.RunningTotal === N;
@@ -150,7 +188,7 @@ async function main(): Promise<void> {
     ['memcached processes', String(out.memcachedProcesses)],
     ['memcached RSS total (MB)', String(out.memcachedRssMbTotal)],
     ['emulator RSS (MB)', String(out.emulatorRssMb)],
-    [`Describe p50 / p99 (ms, ${DESCRIBES} calls, ${DESCRIBE_WORKERS} clients)`, `${out.describeP50Ms} / ${out.describeP99Ms} (goal p99 < ${GOALS.describeP99Ms})`],
+    [`Describe p50 / p99 (ms, ${DESCRIBES} calls after ${WARMUP} uncounted, ${DESCRIBE_WORKERS} clients, signed ahead)`, `${out.describeP50Ms} / ${out.describeP99Ms} (goal p99 < ${GOALS.describeP99Ms})`],
     ['  baseline, 1 instance: p50 / p99 (ms)', `${out.baselineDescribeP50Ms} / ${out.baselineDescribeP99Ms}`],
     ['  p99 ratio to baseline', String(round(Number(out.describeP99Ms) / Number(out.baselineDescribeP99Ms), 2))],
     [`List of all ${N} (ms)`, String(out.listAllMs)],

@@ -40,8 +40,9 @@ export interface Adapter {
   start(spec: InstanceSpec, slot: Slot | undefined): Promise<{ handle: Handle; at: Slot }>;
   /** Stops these, each only if it is still this emulator's; already gone is success. May batch (all TERM, then KILL). */
   stop(items: Array<{ instanceId: string; handle: Handle }>): Promise<void>;
-  /** false = the OS or engine says it is gone; undefined = cannot tell without the network. Cheap, never blocking for long. */
-  alive?(handle: Handle): Promise<boolean | undefined>;
+  /** false = the OS or engine says it is gone; undefined = cannot tell without the network. Cheap, never blocking for long.
+   * Not `exact` (the watchdog's many checks): may still say true for a moment after the end (an exit event not yet heard). */
+  alive?(handle: Handle, exact: boolean): Promise<boolean | undefined>;
 }
 
 export interface LifecycleOptions {
@@ -60,8 +61,11 @@ const BIND_ATTEMPTS = 20;
 /** An instance's own address busy at a restart (its old memcached still exiting?): try again, never move it. */
 const PREFERRED_ATTEMPTS = 6;
 const PROBE_MS = 1000;
-/** While the OS says the process runs, ask memcached itself only this often: a watchdog over 1,000 instances must not cost 1,000 connections a second. */
+/** While the OS says the process runs, ask memcached itself only about this often: a watchdog over 1,000 instances must
+ * not cost 1,000 connections a second. Each instance's next probe is drawn in ±25 % of it, so probes that began together
+ * (a restart adopting all at once) spread out instead of coming back as one burst every period. */
 const NET_PROBE_EVERY_MS = 10_000;
+const nextProbeAt = (now: number): number => now + NET_PROBE_EVERY_MS * (0.75 + Math.random() / 2);
 const RECONCILE_PROBES = 32;
 
 interface Tracked {
@@ -78,8 +82,8 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   const range = service ? parsePortRange(opts.instancePorts ?? '') : undefined;
   const tracked = new Map<string, Tracked>();
   const byRef = new Map<string, string>();
-  /** ref → when memcached last answered as itself (performance.now()). */
-  const lastAnswered = new Map<string, number>();
+  /** ref → when memcached should next be asked over the network (performance.now()); set each time it answers as itself. */
+  const probeDue = new Map<string, number>();
   let leases: SlotLeases | undefined;
   let ready: Promise<void> | undefined;
 
@@ -112,29 +116,30 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     const t = tracked.get(instanceId);
     tracked.delete(instanceId);
     if (t) byRef.delete(t.handle.ref);
-    if (t) lastAnswered.delete(t.handle.ref);
+    if (t) probeDue.delete(t.handle.ref);
     return t;
   }
 
-  async function health(ep: Endpoint): Promise<Health> {
+  /** `exact` for a single answer that must be right now (isUp); not for the watchdog, which asks again soon. */
+  async function health(ep: Endpoint, exact: boolean): Promise<Health> {
     const owner = ep.ref === undefined ? undefined : byRef.get(ep.ref);
     const handle = (owner && tracked.get(owner)?.handle) || (ep.ref ? adapter.handleOf(ep.ref) : undefined);
-    const alive = handle ? await adapter.alive?.(handle) : undefined;
+    const alive = handle ? await adapter.alive?.(handle, exact) : undefined;
     if (alive === false) return 'gone';
-    const seen = owner && handle ? lastAnswered.get(handle.ref) : undefined;
-    if (alive === true && seen !== undefined && performance.now() - seen < NET_PROBE_EVERY_MS) return 'up';
+    const due = owner && handle ? probeDue.get(handle.ref) : undefined;
+    if (alive === true && due !== undefined && performance.now() < due) return 'up';
     const at = probeAt(ep);
     try {
       const stats = parseStats(await sendCommand(at.address, at.port, 'stats', PROBE_MS));
       if (!stats.has('pid')) return 'gone';
       const ours = handle?.pid === undefined || stats.get('pid') === String(handle.pid);
-      if (ours && owner && handle) lastAnswered.set(handle.ref, performance.now());
+      if (ours && owner && handle) probeDue.set(handle.ref, nextProbeAt(performance.now()));
       return ours ? 'up' : 'gone';
     } catch (err) {
       return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|closed the connection/.test((err as Error).message) ? 'gone' : 'unresponsive';
     }
   }
-  const answers = async (ep: Endpoint): Promise<boolean> => (await health(ep)) === 'up';
+  const answers = async (ep: Endpoint): Promise<boolean> => (await health(ep, true)) === 'up';
 
   async function destroy(instanceId: string, endpoint: Endpoint | undefined): Promise<void> {
     await init();
@@ -158,6 +163,8 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     const { handle, at } = await adapter.start(spec, slot);
     const endpoint = slot ? toEndpoint(at, handle.ref) : { ...at, ref: handle.ref };
     track(spec.instanceId, { handle, endpoint, slot });
+    // start() resolved once memcached answered as itself: that is its first probe.
+    probeDue.set(handle.ref, nextProbeAt(performance.now()));
     log.info({ instanceId: spec.instanceId, ...endpoint, ms: Date.now() - started }, 'memcached answers');
     return endpoint;
   }
@@ -261,7 +268,7 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     flush: (ep) => flushMemcached({ ...probeAt(ep), ref: ep.ref }),
     destroy,
     isUp: answers,
-    health,
+    health: (ep) => health(ep, false),
     reconcile,
     async shutdown() {
       const items = [...tracked].map(([instanceId, t]) => ({ instanceId, handle: t.handle }));

@@ -139,10 +139,13 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
     handleOf,
     start,
     stop: stopPids,
-    async alive(h) {
+    async alive(h, exact) {
       if (h.pid === undefined) return undefined;
       const child = children.get(h.pid);
       if (child && (child.exitCode !== null || child.signalCode !== null)) return false;
+      // Our own child's death arrives as an exit event within moments (libuv reaps it on SIGCHLD): the watchdog needs no
+      // /proc read for it. An exact answer also tells a zombie not yet reaped.
+      if (child && !exact) return true;
       return isAliveAsync(h.pid);
     },
   };

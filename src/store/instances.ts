@@ -19,6 +19,9 @@ export interface Instance {
   updatedAt: number;
 }
 
+/** What the watchdog reads of an instance. */
+export type Watched = Pick<Instance, 'seq' | 'id' | 'status' | 'address' | 'port' | 'backendRef'>;
+
 type Row = Record<string, unknown>;
 
 function toInstance(r: Row): Instance {
@@ -65,6 +68,9 @@ export function instanceRepo(db: DB) {
     get: db.prepare('SELECT * FROM instances WHERE id = ?'),
     all: db.prepare('SELECT * FROM instances ORDER BY seq DESC'),
     byVdc: db.prepare('SELECT * FROM instances WHERE vdc_id = ? ORDER BY seq DESC'),
+    // Keyset over the unique seq index: a slice costs its own rows, never a scan of the table; only what a check reads.
+    after: db.prepare('SELECT seq, id, status, address, port, backend_ref AS backendRef FROM instances WHERE seq > ? ORDER BY seq LIMIT ?'),
+    count: db.prepare('SELECT count(*) FROM instances').pluck(),
     setStatus: db.prepare('UPDATE instances SET status = @status, error_reason = @reason, updated_at = @now WHERE id = @id'),
     setStatusIf: db.prepare(
       'UPDATE instances SET status = @status, error_reason = @reason, updated_at = @now WHERE id = @id AND status = @expected',
@@ -98,6 +104,10 @@ export function instanceRepo(db: DB) {
       cache.set(id, inst);
       return inst;
     },
+    /** Up to `limit` instances in creation order after `seq` (0: from the first), as much as a health check needs: the
+     * watchdog walks them in slices. */
+    after: (seq: number, limit: number): Watched[] => s.after.all(seq, limit) as Watched[],
+    count: (): number => s.count.get() as number,
     list: (vdcId?: string): Instance[] => ((vdcId === undefined ? s.all.all() : s.byVdc.all(vdcId)) as Row[]).map(toInstance),
     setStatus: (id: string, status: InstanceStatus, now: number, reason: string | null = null) => {
       drop(id);

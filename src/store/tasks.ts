@@ -36,6 +36,7 @@ export function taskRepo(db: DB) {
     get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
     all: db.prepare('SELECT * FROM tasks ORDER BY id'),
     pending: db.prepare(`SELECT * FROM tasks WHERE status IN ('NEW','DOING') ORDER BY id`),
+    busy: db.prepare(`SELECT DISTINCT instance_id FROM tasks WHERE status IN ('NEW','DOING')`).pluck(),
     start: db.prepare(`UPDATE tasks SET status = 'DOING', due_at = @dueAt WHERE id = @id AND status = 'NEW'`),
     finish: db.prepare(`UPDATE tasks SET status = @status, error = @error, finished_at = @now WHERE id = @id AND status IN ('NEW','DOING')`),
     nextDue: db.prepare(`SELECT MIN(COALESCE(due_at, 0)) AS due FROM tasks WHERE status IN ('NEW','DOING')`),
@@ -56,6 +57,8 @@ export function taskRepo(db: DB) {
     },
     all: (): Task[] => (s.all.all() as Row[]).map(toTask),
     pending: (): Task[] => (s.pending.all() as Row[]).map(toTask),
+    /** Instances with a task not yet ended (no row objects, no params parsed). */
+    busyInstanceIds: (): string[] => s.busy.all() as string[],
     start: (id: number, dueAt: number) => s.start.run({ id, dueAt }).changes > 0,
     finish: (id: number, status: 'FINISH' | 'ERROR', now: number, error: string | null = null) =>
       s.finish.run({ id, status, error, now }).changes > 0,

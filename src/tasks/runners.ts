@@ -38,7 +38,7 @@ export function specOf(inst: Instance, fixtures: Fixtures): InstanceSpec {
   };
 }
 
-export function endpointOf(inst: Instance): Endpoint | undefined {
+export function endpointOf(inst: Pick<Instance, 'address' | 'port' | 'backendRef'>): Endpoint | undefined {
   if (!inst.address) return undefined;
   return { address: inst.address, port: inst.port, ref: inst.backendRef ?? undefined };
 }

@@ -4,7 +4,7 @@ import type { Task } from '../store/index.js';
 import type { TaskKind } from '../domain/instance.js';
 import type { TaskMode } from '../config.js';
 import { runTask, type RunnerDeps } from './runners.js';
-import { checkInstances } from './watchdog.js';
+import { Watchdog } from './watchdog.js';
 
 export interface SchedulerOptions {
   /** timed: a task runs once due (created + its kind's delay, in the emulator's time); manual: only when asked. */
@@ -32,12 +32,14 @@ export class Scheduler {
   private busy = false;
   private again = false;
   private stopped = true;
-  private lastWatchdog = 0;
+  private readonly watchdog?: Watchdog;
 
   constructor(
     private readonly d: RunnerDeps,
     private readonly opts: SchedulerOptions,
-  ) {}
+  ) {
+    if (opts.watchdogMs > 0) this.watchdog = new Watchdog(d, opts.watchdogMs);
+  }
 
   /** What the runners work with (reset re-seeds through it). */
   get deps(): RunnerDeps {
@@ -148,16 +150,13 @@ export class Scheduler {
     if (this.mode === 'timed') {
       for (const t of this.d.store.tasks.pending()) if (!this.d.taskFaults?.isHung(t.id)) wait = Math.min(wait, Math.max(0, (t.dueAt ?? 0) - now));
     }
-    if (this.opts.watchdogMs > 0) wait = Math.min(wait, Math.max(0, this.lastWatchdog + this.opts.watchdogMs - now));
+    if (this.watchdog) wait = Math.min(wait, this.watchdog.dueIn());
     return wait;
   }
 
+  /** The watchdog's next slice, if it is due (real time: an advance of the emulator's clock does not rush it). */
   private async watch(): Promise<void> {
-    const now = this.d.clock.now();
-    if (this.opts.watchdogMs > 0 && now - this.lastWatchdog >= this.opts.watchdogMs) {
-      this.lastWatchdog = now;
-      await checkInstances(this.d);
-    }
+    if (this.watchdog && this.watchdog.dueIn() === 0) await this.watchdog.slice();
   }
 
   /** Starts NEW tasks (due at created + their kind's delay), then runs the picked ones; returns the ids it ran. */
@@ -165,15 +164,18 @@ export class Scheduler {
     const { store, clock, taskFaults } = this.d;
     const now = clock.now();
     const pending = store.tasks.pending();
-    store.tx(() => {
-      for (const t of pending) {
-        if (t.status !== 'NEW') continue;
-        const dueAt = t.createdAt + this.opts.delays[t.kind];
-        store.tasks.start(t.id, dueAt);
-        t.status = 'DOING';
-        t.dueAt = dueAt;
-      }
-    });
+    // A write transaction only when a task is new: the watchdog's slices bring a tick every 100 ms.
+    if (pending.some((t) => t.status === 'NEW')) {
+      store.tx(() => {
+        for (const t of pending) {
+          if (t.status !== 'NEW') continue;
+          const dueAt = t.createdAt + this.opts.delays[t.kind];
+          store.tasks.start(t.id, dueAt);
+          t.status = 'DOING';
+          t.dueAt = dueAt;
+        }
+      });
+    }
     // Per instance, in id order, up to the first task that may not run (not picked, or hung by a fault rule).
     const queues = new Map<string, Task[]>();
     const blocked = new Set<string>();
