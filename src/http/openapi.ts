@@ -7,6 +7,7 @@ import { ErrorEnvelope, InstanceDetail, InstanceItem, InstanceList, InstanceStat
 import { COMMON_PARAMS } from './auth.js';
 import { ApiError, Errors } from '../errors.js';
 import { VERSION } from '../config.js';
+import { PARAM_TEXT, SIGNING_TEXT, STATUS_TEXT } from './openapi-text.js';
 
 type Json = Record<string, unknown>;
 
@@ -18,34 +19,6 @@ const PRODUCT_PATHS: Record<Product, { path: string; aliases: string[] }> = {
 
 /** Sub-schemas worth a name of their own: where one appears inside another schema, a $ref takes its place. */
 const SHARED: Record<string, TSchema> = { InstanceItem, InstanceDetail, InstanceList, InstanceStatus, ShanghaiTime };
-
-const PARAM_TEXT: Record<(typeof COMMON_PARAMS)[number], { description: string; schema: Json }> = {
-  Action: { description: 'The operation to run (see the table in the operation description).', schema: { type: 'string' } },
-  AccessKeyId: { description: 'Your access key id; the emulator knows `emulator-access-key-id` out of the box.', schema: { type: 'string', minLength: 1 } },
-  SignatureMethod: { description: '`HMAC-SHA1` (the reference) or `HmacSHA256`.', schema: { type: 'string', enum: ['HMAC-SHA1', 'HmacSHA256'] } },
-  SignatureVersion: { description: 'Always `1.0`.', schema: { type: 'string', const: '1.0' } },
-  SignatureNonce: {
-    description: 'A string unique per call (clients send UUIDs); a nonce is accepted once per AccessKeyId within the timestamp window.',
-    schema: { type: 'string', minLength: 1 },
-  },
-  Timestamp: {
-    description: 'UTC time of the call, `YYYY-MM-DDTHH:mm:ssZ`; must lie within ±15 minutes (configurable) of the server clock.',
-    schema: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$', examples: ['2024-05-01T08:00:00Z'] },
-  },
-  Version: { description: 'API version, `2019-08-08`.', schema: { type: 'string', examples: ['2019-08-08'] } },
-  Signature: { description: 'Base64 HMAC of the StringToSign (see the `CdsSignature` security scheme).', schema: { type: 'string', minLength: 1 } },
-};
-
-const SIGNING_TEXT = [
-  'Every call is signed in the query string (SignatureVersion 1.0); the JSON body is never signed.',
-  '1. Take every query parameter except `Signature` (business fields too, if you put any in the query); if a name appears twice, the first value counts.',
-  '2. Sort them by name, byte order, case-sensitive (`AccessKeyId` before `Action`).',
-  '3. Percent-encode names and values as UTF-8: `A-Z a-z 0-9 - _ . ~` stay, every other byte becomes `%XY` (uppercase hex; a space is `%20`).',
-  '4. Join as `name=value` with `&`: the CanonicalQuery.',
-  '5. StringToSign = `METHOD&%2F&` + percentEncode(CanonicalQuery), METHOD being the request method.',
-  '6. Signature = base64(HMAC-SHA1(AccessKeySecret, StringToSign)) (HMAC-SHA256 for `HmacSHA256`), sent as the `Signature` query parameter.',
-  'The key may also be `AccessKeySecret + "&"`, and spaces encoded as `+` inside the canonical string are accepted too, as some vendor clients do.',
-].join('\n');
 
 /** A TypeBox schema as plain JSON Schema 2020-12: symbol keys dropped, the custom `why` renamed `x-why`. */
 export function toJsonSchema(schema: TSchema): Json {
@@ -76,7 +49,6 @@ function withRefs(schema: Json, self?: string): Json {
   return walk(schema, true) as Json;
 }
 
-/** Status → codes and a sample message, from the Errors catalog itself (each constructor called with placeholders). */
 /** Refusals only the control plane (/_emulator/*) gives: never an answer of the signed API. */
 const CONTROL_PLANE_ONLY = new Set([
   'hostNotAllowed',
@@ -89,6 +61,7 @@ const CONTROL_PLANE_ONLY = new Set([
   'fixturesUnusable',
 ]);
 
+/** Status → codes and a sample message, from the Errors catalog itself (each constructor called with placeholders). */
 function errorCatalog(): Map<number, Array<{ code: string; sample: string }>> {
   const byStatus = new Map<number, Array<{ code: string; sample: string }>>();
   const apiErrors = Object.entries(Errors).filter(([name]) => !CONTROL_PLANE_ONLY.has(name)).map(([, make]) => make);
@@ -108,18 +81,6 @@ function errorCatalog(): Map<number, Array<{ code: string; sample: string }>> {
   return byStatus;
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad request: a business field, a common parameter, the JSON body or the Action.',
-  401: 'Authentication failed.',
-  404: 'No such instance or task (or, for other paths, no such path).',
-  409: 'The instance is busy or in a status that forbids the call.',
-  405: 'A method HTTP cannot route (CONNECT).',
-  408: 'The request did not arrive in time.',
-  413: 'The body is too large.',
-  414: 'The request line is too long.',
-  431: 'The request headers are too large.',
-  500: 'Unexpected server error (no internals are shown).',
-};
 
 const inputName = (action: string) => `${action}Request`;
 const responseName = (action: string) => `${action}Response`;
