@@ -16,7 +16,9 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
 
   // ?tasks=N: only the newest N tasks (0: none), for a caller that samples often; without it, every task kept.
   app.get('/_emulator/state', async (req) => {
-    const n = (req.query as Record<string, string | undefined>).tasks;
+    // The app skips Fastify's query parsing (the signed API reads its raw query): read this one here.
+    const i = req.url.indexOf('?');
+    const n = i < 0 ? undefined : (new URLSearchParams(req.url.slice(i + 1)).get('tasks') ?? undefined);
     if (n !== undefined && !/^\d{1,9}$/.test(n)) throw Errors.invalidParameter('tasks', `must be a whole number of tasks, got "${n}"`);
     return {
       emulatorId: ctx.store.emulatorId,
