@@ -117,11 +117,15 @@ interface Sample {
   effectiveWindowSec: number;
   evictedEarly: number;
   instances: number;
+  /** The newest task's id: how many tasks the churn has made so far. */
+  lastTaskId: number;
 }
 
 async function sample(child: Child & { url: string }, dataFile: string, t0: number): Promise<Sample> {
   const mem = await heapOf(child);
-  const state = JSON.parse((await httpRequest(`${child.url}/_emulator/state`, { timeoutMs: 10_000 })).body);
+  // ?tasks=1, not every task kept: the full history (up to 10,000 finished tasks, ~2.5 MB of JSON) every few seconds
+  // would be the bench's own load on the emulator and on itself.
+  const state = JSON.parse((await httpRequest(`${child.url}/_emulator/state?tasks=1`, { timeoutMs: 10_000 })).body);
   return {
     t: round((performance.now() - t0) / 1000, 0),
     rssMiB: round((rssKb(child.pid) ?? NaN) / 1024),
@@ -136,6 +140,7 @@ async function sample(child: Child & { url: string }, dataFile: string, t0: numb
     effectiveWindowSec: state.replay?.effectiveWindowSec ?? NaN,
     evictedEarly: state.replay?.evictedEarly ?? NaN,
     instances: state.instances.length,
+    lastTaskId: state.tasks[0]?.id ?? 0,
   };
 }
 
@@ -167,6 +172,8 @@ interface Window {
   max: number;
   requests: number;
   bad: number;
+  /** Churn operations (create, update, delete) completed during the window. */
+  churnOps?: number;
 }
 
 async function loadWindow(url: string, client: CdsMemcachedClient, body: string, seconds: number, fromS: number): Promise<Window & { detail: object }> {
@@ -233,9 +240,11 @@ async function main() {
     const body = JSON.stringify({ InstanceId: describeId });
     for (let done = 0; done < totalS; ) {
       const len = Math.min(WINDOW_S, totalS - done);
+      const opsBefore = tally.ops;
       const w = await loadWindow(e.url, client, body, len, done);
+      w.churnOps = tally.ops - opsBefore;
       windows.push(w);
-      note(`window ${done}-${done + len}s: ${w.rps} req/s p99 ${w.p99} ms bad ${w.bad}`);
+      note(`window ${done}-${done + len}s: ${w.rps} req/s p99 ${w.p99} ms bad ${w.bad} churn ops ${w.churnOps}`);
       done += len;
     }
     stopChurn = true;
@@ -260,11 +269,11 @@ async function main() {
 
     printTable(`Soak samples every ${SAMPLE_S} s (RSS, heap${GC ? ' after a full GC' : ''}, fds, SQLite files, nonces)`, samples.map((s) => [
       `t=${String(s.t).padStart(4)} s`,
-      `rss ${s.rssMiB} MiB | heap ${s.heapUsedMiB}/${s.heapTotalMiB} MiB | ext ${s.externalMiB} MiB | fds ${s.fds} | db ${s.dbKiB} KiB | wal ${s.walKiB} KiB | nonces ${s.remembered} (eff. ${s.effectiveWindowSec} s) | instances ${s.instances}`,
+      `rss ${s.rssMiB} MiB | heap ${s.heapUsedMiB}/${s.heapTotalMiB} MiB | ext ${s.externalMiB} MiB | fds ${s.fds} | db ${s.dbKiB} KiB | wal ${s.walKiB} KiB | nonces ${s.remembered} (eff. ${s.effectiveWindowSec} s) | instances ${s.instances} | last task id ${s.lastTaskId}`,
     ]));
     printTable(`Latency per window of ${WINDOW_S} s (${CONNECTIONS} connections, signed DescribeMemcachedInstance)`, windows.map((w) => [
       `from ${w.fromS} s`,
-      `${w.rps} req/s | p50 ${w.p50} ms | p99 ${w.p99} ms | max ${w.max} ms | bad ${w.bad}`,
+      `${w.rps} req/s | p50 ${w.p50} ms | p99 ${w.p99} ms | max ${w.max} ms | bad ${w.bad} | churn ops ${w.churnOps}`,
     ]));
     printTable(`Soak: ${MINUTES} min, backend ${BACKEND}, ${ENTRY}, nonce capacity ${capacity}${EXTRA.length ? `, ${EXTRA.join(' ')}` : ''}`, [
       ['requests (Describe) / bad (errors, timeouts, non-2xx, not Success)', `${totalRequests} / ${badRequests}`],
@@ -273,6 +282,7 @@ async function main() {
       ['nonce capacity reached at', atCapacity ? `${atCapacity.t} s (RSS ${atCapacity.rssMiB} MiB)` : 'not reached'],
       ['RSS growth at capacity: max of 2nd half - max of 1st half, MiB (flat?)', growthAfterCapacity],
       ['start-up with the state file (prefilled nonces)', `${startMs} ms (${PREFILL})`],
+      ['req/s first / last window (churn ops in each)', `${first.rps} / ${last.rps} (${first.churnOps} / ${last.churnOps})`],
       [`p99 first / last window ms (goal ratio <= ${P99_GOAL_RATIO})`, `${first.p99} / ${last.p99} = ${p99Ratio} ${p99Ratio <= P99_GOAL_RATIO ? 'OK' : 'OVER GOAL'}`],
       ['max WAL KiB / max db KiB', `${Math.max(...samples.map((s) => s.walKiB))} / ${Math.max(...samples.map((s) => s.dbKiB))}`],
       ['open fds first / max / last', `${samples[0].fds} / ${Math.max(...samples.map((s) => s.fds))} / ${samples[samples.length - 1].fds}`],

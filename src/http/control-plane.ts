@@ -14,24 +14,31 @@ import { registerConsole } from './console.js';
 export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: Scheduler): void {
   app.get('/_emulator/health', async () => ({ status: 'ok', backend: ctx.backend.kind, version: VERSION }));
 
-  app.get('/_emulator/state', async () => ({
-    emulatorId: ctx.store.emulatorId,
-    backend: { kind: ctx.backend.kind, reason: ctx.backendReason },
-    config: {
-      auth: ctx.config.auth,
-      taskDelayMs: ctx.config.taskDelayMs,
-      taskMode: ctx.config.taskMode,
-      taskDelays: scheduler.delays,
-      watchdogMs: ctx.config.watchdogMs,
-      journalSize: ctx.config.journalSize,
-    },
-    clock: clockState(ctx),
-    faults: ctx.faults.list(),
-    instances: ctx.store.instances.list().map((i) => ({ ...i, endpoint: endpointOf(i) ?? null })),
-    tasks: ctx.store.tasks.all(),
-    authViolations: ctx.authViolations,
-    replay: ctx.nonces.state(ctx.clock.wallNow()),
-  }));
+  // ?tasks=N: only the newest N tasks (0: none), for a caller that samples often; without it, every task kept.
+  app.get('/_emulator/state', async (req) => {
+    // The app skips Fastify's query parsing (the signed API reads its raw query): read this one here.
+    const i = req.url.indexOf('?');
+    const n = i < 0 ? undefined : (new URLSearchParams(req.url.slice(i + 1)).get('tasks') ?? undefined);
+    if (n !== undefined && !/^\d{1,9}$/.test(n)) throw Errors.invalidParameter('tasks', `must be a whole number of tasks, got "${n}"`);
+    return {
+      emulatorId: ctx.store.emulatorId,
+      backend: { kind: ctx.backend.kind, reason: ctx.backendReason },
+      config: {
+        auth: ctx.config.auth,
+        taskDelayMs: ctx.config.taskDelayMs,
+        taskMode: ctx.config.taskMode,
+        taskDelays: scheduler.delays,
+        watchdogMs: ctx.config.watchdogMs,
+        journalSize: ctx.config.journalSize,
+      },
+      clock: clockState(ctx),
+      faults: ctx.faults.list(),
+      instances: ctx.store.instances.list().map((i) => ({ ...i, endpoint: endpointOf(i) ?? null })),
+      tasks: n === undefined ? ctx.store.tasks.all() : ctx.store.tasks.newest(Number(n)),
+      authViolations: ctx.authViolations,
+      replay: ctx.nonces.state(ctx.clock.wallNow()),
+    };
+  });
 
   app.post('/_emulator/reset', async () =>
     scheduler.exclusive(async () => {

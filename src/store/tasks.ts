@@ -35,6 +35,8 @@ export function taskRepo(db: DB) {
     insert: db.prepare(`INSERT INTO tasks (instance_id, kind, status, params, created_at) VALUES (?, ?, 'NEW', ?, ?)`),
     get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
     all: db.prepare('SELECT * FROM tasks ORDER BY id'),
+    // The newest `n` by the primary key, handed back oldest first like `all`.
+    newest: db.prepare('SELECT * FROM (SELECT * FROM tasks ORDER BY id DESC LIMIT ?) ORDER BY id'),
     pending: db.prepare(`SELECT * FROM tasks WHERE status IN ('NEW','DOING') ORDER BY id`),
     busy: db.prepare(`SELECT DISTINCT instance_id FROM tasks WHERE status IN ('NEW','DOING')`).pluck(),
     start: db.prepare(`UPDATE tasks SET status = 'DOING', due_at = @dueAt WHERE id = @id AND status = 'NEW'`),
@@ -56,6 +58,8 @@ export function taskRepo(db: DB) {
       return r ? toTask(r) : undefined;
     },
     all: (): Task[] => (s.all.all() as Row[]).map(toTask),
+    /** The newest `n` tasks, oldest first (as `all`). */
+    newest: (n: number): Task[] => (s.newest.all(n) as Row[]).map(toTask),
     pending: (): Task[] => (s.pending.all() as Row[]).map(toTask),
     /** Instances with a task not yet ended (no row objects, no params parsed). */
     busyInstanceIds: (): string[] => s.busy.all() as string[],
