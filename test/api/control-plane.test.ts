@@ -38,6 +38,17 @@ describe('control plane /_emulator', () => {
     expect(state.tasks.length).toBeGreaterThan(0);
   });
 
+  it('state?tasks=N gives only the newest N tasks, oldest first; 0 none; a bad N is 400 in the envelope', async () => {
+    const all = (await emu.http().get('/_emulator/state')).body.tasks as Array<{ id: number }>;
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const two = (await emu.http().get('/_emulator/state?tasks=2')).body.tasks as Array<{ id: number }>;
+    expect(two.map((t) => t.id)).toEqual(all.slice(-2).map((t) => t.id));
+    expect((await emu.http().get('/_emulator/state?tasks=0')).body.tasks).toEqual([]);
+    const bad = await emu.http().get('/_emulator/state?tasks=-1');
+    expect([bad.status, bad.body.Code]).toEqual([400, '20001']);
+    expect(bad.body.RequestId).toBe(bad.headers['x-request-id']);
+  });
+
   it('reset removes every instance and task and forgets nonces', async () => {
     const q = signedQuery('MemcachedInstanceList');
     expect((await emu.http().post(`/memcached?${q}`).send({})).status).toBe(200);
