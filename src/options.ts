@@ -1,0 +1,109 @@
+// options.ts — every option of the emulator as data: its flag, variable, default, parser and help line, the Config it
+// produces, and the --help text. Reads no environment (config.ts does).
+
+export type BackendChoice = 'none' | 'process' | 'docker' | 'auto';
+export type AuthMode = 'enforce' | 'report' | 'off';
+export type TaskMode = 'timed' | 'manual';
+
+export interface Config {
+  host: string;
+  port: number;
+  data: string;
+  backend: BackendChoice;
+  taskDelayMs: number;
+  auth: AuthMode;
+  fixturesDir: string;
+  logLevel: string;
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  memcachedBin: string;
+  memcachedImage: string;
+  dockerHost?: string;
+  watchdogMs: number;
+  timestampWindowSec: number;
+  nonceCheck: boolean;
+  bodyLimitBytes: number;
+  // Harness (faults, journal, time control, seeded state).
+  taskMode: TaskMode;
+  createDelayMs?: number;
+  updateDelayMs?: number;
+  clearDelayMs?: number;
+  deleteDelayMs?: number;
+  journalSize: number;
+  faultsFile: string;
+  // Hardening.
+  nonceCapacity: number;
+  adminToken: string;
+  // Service-container mode.
+  advertiseHost: string;
+  instancePorts: string;
+}
+
+interface Option {
+  flag: string;
+  env: string;
+  def: string;
+  help: string;
+  parse: (v: string) => unknown;
+  key: keyof Config;
+  /** What --help shows as the default when `def` is empty. */
+  shown?: string;
+}
+
+const oneOf = (name: string, allowed: string[]) => (v: string) => {
+  if (!allowed.includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v;
+};
+export const int = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < min || n > max) throw new ConfigError(`${name} must be an integer ${min}..${max}, got "${v}"`);
+  return n;
+};
+const onOff = (name: string) => (v: string) => oneOf(name, ['on', 'off'])(v) === 'on';
+const str = (v: string) => v;
+/** Empty means "not set" (an optional number that falls back to another setting). */
+const optInt = (name: string, min: number, max: number) => (v: string) => (v.trim() === '' ? undefined : int(name, min, max)(v));
+
+export const OPTIONS: Option[] = [
+  { flag: 'host', env: 'CDS_EMU_HOST', def: '127.0.0.1', help: 'address the API listens on (loopback unless asked)', parse: str, key: 'host' },
+  { flag: 'port', env: 'CDS_EMU_PORT', def: '11210', help: 'API port; 0 picks a free one', parse: int('--port', 0, 65535), key: 'port' },
+  { flag: 'data', env: 'CDS_EMU_DATA', def: './.cds-emulator/state.db', help: 'SQLite file; :memory: keeps nothing', parse: str, key: 'data' },
+  { flag: 'backend', env: 'CDS_EMU_BACKEND', def: 'auto', help: 'none | process | docker | auto (process if memcached is found, else docker if an engine answers, else none)', parse: oneOf('--backend', ['none', 'process', 'docker', 'auto']), key: 'backend' },
+  { flag: 'task-delay-ms', env: 'CDS_EMU_TASK_DELAY_MS', def: '1500', help: 'how long a task stays DOING before its work is applied; 0 = as soon as possible', parse: int('--task-delay-ms', 0, 86_400_000), key: 'taskDelayMs' },
+  { flag: 'auth', env: 'CDS_EMU_AUTH', def: 'enforce', help: 'enforce | report (accept, but record the violation) | off', parse: oneOf('--auth', ['enforce', 'report', 'off']), key: 'auth' },
+  { flag: 'fixtures', env: 'CDS_EMU_FIXTURES', def: '', help: 'folder with regions.json, vdcs.json, credentials.json (default: the built-in fixtures/)', parse: str, key: 'fixturesDir', shown: 'the built-in fixtures/' },
+  { flag: 'log-level', env: 'CDS_EMU_LOG_LEVEL', def: 'info', help: 'pino level (fatal, error, warn, info, debug, trace, silent); pretty on a terminal, JSON otherwise', parse: oneOf('--log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), key: 'logLevel' },
+  { flag: 'watchdog-ms', env: 'CDS_EMU_WATCHDOG_MS', def: '1000', help: 'how often each running instance is checked (at most 500 checks a second: 1,000 instances take 2 s); a dead memcached turns its instance to error; 0 = never', parse: int('--watchdog-ms', 0, 3_600_000), key: 'watchdogMs' },
+  { flag: 'timestamp-window-sec', env: 'CDS_EMU_TIMESTAMP_WINDOW_SEC', def: '900', help: 'accepted clock skew of a request Timestamp, and how long a SignatureNonce is remembered', parse: int('--timestamp-window-sec', 1, 31_536_000), key: 'timestampWindowSec' },
+  { flag: 'nonce-check', env: 'CDS_EMU_NONCE_CHECK', def: 'on', help: 'on | off: reject a SignatureNonce used before (per AccessKeyId, within the window)', parse: onOff('--nonce-check'), key: 'nonceCheck' },
+  { flag: 'task-mode', env: 'CDS_EMU_TASK_MODE', def: 'timed', help: 'timed (tasks finish after their delay) | manual (tasks wait for POST /_emulator/tasks/run or a clock advance)', parse: oneOf('--task-mode', ['timed', 'manual']), key: 'taskMode' },
+  { flag: 'create-delay-ms', env: 'CDS_EMU_CREATE_DELAY_MS', def: '', help: 'delay of create tasks (default: --task-delay-ms)', parse: optInt('--create-delay-ms', 0, 86_400_000), key: 'createDelayMs', shown: '--task-delay-ms' },
+  { flag: 'update-delay-ms', env: 'CDS_EMU_UPDATE_DELAY_MS', def: '', help: 'delay of update tasks (default: --task-delay-ms)', parse: optInt('--update-delay-ms', 0, 86_400_000), key: 'updateDelayMs', shown: '--task-delay-ms' },
+  { flag: 'clear-delay-ms', env: 'CDS_EMU_CLEAR_DELAY_MS', def: '', help: 'delay of clear tasks (default: --task-delay-ms)', parse: optInt('--clear-delay-ms', 0, 86_400_000), key: 'clearDelayMs', shown: '--task-delay-ms' },
+  { flag: 'delete-delay-ms', env: 'CDS_EMU_DELETE_DELAY_MS', def: '', help: 'delay of delete tasks (default: --task-delay-ms)', parse: optInt('--delete-delay-ms', 0, 86_400_000), key: 'deleteDelayMs', shown: '--task-delay-ms' },
+  { flag: 'journal-size', env: 'CDS_EMU_JOURNAL_SIZE', def: '1000', help: 'how many API calls /_emulator/requests keeps (a ring); 0 = journal off', parse: int('--journal-size', 0, 1_000_000), key: 'journalSize' },
+  { flag: 'faults', env: 'CDS_EMU_FAULTS', def: '', help: 'JSON file of fault rules to install at start-up (same shape as POST /_emulator/faults)', parse: str, key: 'faultsFile', shown: 'none' },
+  { flag: 'nonce-capacity', env: 'CDS_EMU_NONCE_CAPACITY', def: '100000', help: 'most SignatureNonces remembered (memory and disk, ~150 bytes each); past it the oldest are forgotten before their window ends (see replay in /_emulator/state)', parse: int('--nonce-capacity', 1, 100_000_000), key: 'nonceCapacity' },
+  { flag: 'admin-token', env: 'CDS_EMU_ADMIN_TOKEN', def: '', help: 'if set, every /_emulator/ call needs "Authorization: Bearer <token>"', parse: str, key: 'adminToken', shown: 'none (no token needed)' },
+  { flag: 'advertise-host', env: 'CDS_EMU_ADVERTISE_HOST', def: '', help: 'service-container mode: instances listen on all interfaces and Describe returns this host name', parse: str, key: 'advertiseHost', shown: 'none (normal mode)' },
+  { flag: 'instance-ports', env: 'CDS_EMU_INSTANCE_PORTS', def: '', help: 'FROM-TO: the ports instances get in service-container mode (default 11211-11410)', parse: str, key: 'instancePorts', shown: '11211-11410' },
+];
+
+const ENV_ONLY = [
+  ['CDS_EMU_ACCESS_KEY_ID', 'replace the well-known AccessKeyId'],
+  ['CDS_EMU_ACCESS_KEY_SECRET', 'replace the well-known AccessKeySecret'],
+  ['CDS_EMU_MEMCACHED_BIN', 'process backend binary (default: memcached on PATH)'],
+  ['CDS_EMU_MEMCACHED_IMAGE', 'docker backend image (default: memcached:1.6-alpine)'],
+  ['DOCKER_HOST', 'docker engine to use (default: the local socket)'],
+];
+
+export class ConfigError extends Error {}
+
+export function helpText(): string {
+  const lines = ['Usage: cds-memcached-emulator [options]', '', 'Local emulator of the CapitalOnline Memcached OpenAPI.', '', 'Options (each has an environment variable; a flag beats the variable):'];
+  for (const o of OPTIONS) lines.push(`  --${o.flag.padEnd(22)} ${o.env.padEnd(30)} default ${o.def || o.shown || '(none)'}\n      ${o.help}`);
+  lines.push('  --help                   print this and exit', '  --version                print the version and exit', '', 'Environment only:');
+  for (const [k, v] of ENV_ONLY) lines.push(`  ${k.padEnd(28)} ${v}`);
+  lines.push('', 'Default credentials: AccessKeyId emulator-access-key-id, AccessKeySecret emulator-access-key-secret');
+  return lines.join('\n');
+}
