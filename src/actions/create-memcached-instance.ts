@@ -15,7 +15,7 @@ export const createMemcachedInstance = defineAction({
     VdcId: Id('VDC id'),
     PipeId: Id('pipe id'),
     RegionId: Id('region id'),
-    InstanceName: OptionalText(128),
+    InstanceName: OptionalText(128, { trimmed: true }),
     Amount: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.String({ pattern: '^\\s*(10|[1-9])\\s*$' })], {
         why: 'must be an integer from 1 to 10',

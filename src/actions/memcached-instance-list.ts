@@ -8,7 +8,7 @@ import { listItem } from './views.js';
 export const memcachedInstanceList = defineAction({
   name: 'MemcachedInstanceList',
   summary: 'List instances, filtered by VDC and keyword, with totals per status.',
-  schema: Type.Object({ VdcId: OptionalText(128), Keyword: OptionalText(256) }),
+  schema: Type.Object({ VdcId: OptionalText(128), Keyword: OptionalText(256, { trimmed: true }) }),
   response: ListResponse,
   handle(ctx, input) {
     const fx = ctx.fixtures.current;

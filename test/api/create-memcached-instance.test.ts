@@ -62,6 +62,37 @@ describe('CreateMemcachedInstance', () => {
     }
   });
 
+  describe('item 12: InstanceName is at most 128 characters, counted after trimming surrounding spaces', () => {
+    const nameOf = async (InstanceName: string) => {
+      const res = await create({ ...docCreate, InstanceName });
+      expect([res.status, res.body.Code]).toEqual([200, 'Success']);
+      return (await emu.client.describeMemcachedInstance(res.body.Data.InstanceIds[0])).InstanceName;
+    };
+    const refusal = (InstanceName: string) => create({ ...docCreate, InstanceName });
+
+    it('item 12: 128 emoji (256 UTF-16 units) are 128 characters and are accepted verbatim', async () => {
+      expect(await nameOf('😀'.repeat(65))).toBe('😀'.repeat(65));
+      expect(await nameOf('😀'.repeat(128))).toBe('😀'.repeat(128));
+      expect(await nameOf('测'.repeat(64) + '😀'.repeat(64))).toBe('测'.repeat(64) + '😀'.repeat(64));
+    });
+
+    it('item 12: 128 characters with spaces and tabs around them are accepted, and stored trimmed', async () => {
+      const name = 'n'.repeat(127) + '😀';
+      expect(await nameOf(`   ${name} \t `)).toBe(name);
+      expect(await nameOf(' '.repeat(500) + 'short' + ' '.repeat(500))).toBe('short');
+    });
+
+    it('item 12: 129 characters after trimming answer 400 20001 naming InstanceName and the rule', async () => {
+      for (const name of ['x'.repeat(129), '😀'.repeat(129), `  ${'y'.repeat(128)}😀  `]) {
+        const res = await refusal(name);
+        expect([res.status, res.body.Code, res.body.Data]).toEqual([400, '20001', {}]);
+        expect(res.body.Message).toMatch(
+          /^参数错误: InstanceName must be a string of at most 128 characters \(counted after trimming surrounding spaces\); got 129 characters: ".{60,}\.\.\.$/u,
+        );
+      }
+    });
+  });
+
   for (const field of ['ConfSize', 'VdcId', 'PipeId', 'RegionId']) {
     it(`answers 400 20001 with the doc's text when ${field} is missing`, async () => {
       const body: Record<string, unknown> = { ...docCreate };

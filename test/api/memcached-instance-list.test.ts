@@ -89,6 +89,22 @@ describe('MemcachedInstanceList', () => {
     }
   });
 
+  it('item 12: Keyword counts characters after trimming (256 at most) and VdcId counts characters (128 at most)', async () => {
+    for (const body of [{ Keyword: '😀'.repeat(256) }, { Keyword: `  ${'k'.repeat(255)}😀  ` }, { VdcId: '😀'.repeat(128) }]) {
+      const r = await emu.client.call('MemcachedInstanceList', body);
+      expect([r.status, r.body.Code, (r.body.Data as { Total: number }).Total]).toEqual([200, 'Success', 0]);
+    }
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ Keyword: '😀'.repeat(257) }, 'Keyword must be a string of at most 256 characters (counted after trimming surrounding spaces); got 257 characters'],
+      [{ VdcId: '😀'.repeat(129) }, 'VdcId must be a string of at most 128 characters; got 129 characters'],
+    ];
+    for (const [body, rule] of cases) {
+      const r = await emu.client.call('MemcachedInstanceList', body);
+      expect([r.status, r.body.Code]).toEqual([400, '20001']);
+      expect(r.body.Message).toContain(`参数错误: ${rule}: "`);
+    }
+  });
+
   it('gives every instance a distinct made-up address inside its pipe segment', async () => {
     const ids = await createRunning(emu, { ...docCreate, Amount: 10 });
     const all = await emu.client.memcachedInstanceList({ VdcId: docCreate.VdcId });
