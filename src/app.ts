@@ -88,6 +88,8 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     wakeScheduler: () => scheduler?.wake(),
   };
   const deps = { store, backend, clock, log, fixtures: ctx.fixtures, taskFaults: ctx.faults };
+  const outOfRange = { instances: store.instances.clampTimes(), tasks: store.tasks.clampTimes() };
+  if (outOfRange.instances + outOfRange.tasks > 0) log.warn(outOfRange, 'state file held times outside 0000-01-01 … 9999-12-31 (UTC+8); clamped them into that range');
   await recoverBackends(deps);
   if (store.instances.list().length === 0) await seedInstances(deps, ctx.ids, fixtures.instances);
   ctx.nonces.load(ctx.clock.wallNow());

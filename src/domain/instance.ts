@@ -64,14 +64,36 @@ export function goodsIdFor(conf: string): string {
 
 const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 
+/**
+ * The times the API can show as `YYYY-MM-DD HH:mm:ss` with a 4-digit year, in Asia/Shanghai: 0000-01-01 00:00:00 …
+ * 9999-12-31 23:59:59. Nothing outside is stored (the store clamps what it writes, and repairs older files at start-up).
+ */
+export const TIME_RANGE = {
+  earliestMs: Date.parse('0000-01-01T00:00:00+08:00'),
+  latestMs: Date.parse('9999-12-31T23:59:59.999+08:00'),
+} as const;
+
+/**
+ * The farthest the emulator's clock may be advanced to: 9999-01-01 00:00:00 in Asia/Shanghai, a year short of the end
+ * of TIME_RANGE, which leaves room for task delays (at most a day) and for the process to keep running after it.
+ */
+export const CLOCK_LIMIT_MS = Date.parse('9999-01-01T00:00:00+08:00');
+
+/** A time brought into TIME_RANGE (NaN, which no clock gives, counts as the earliest). */
+export function clampTime(ms: number): number {
+  if (!(ms >= TIME_RANGE.earliestMs)) return TIME_RANGE.earliestMs;
+  return ms > TIME_RANGE.latestMs ? TIME_RANGE.latestMs : ms;
+}
+
 const formatted = new Map<number, string>();
 
-/** `YYYY-MM-DD HH:mm:ss` in Asia/Shanghai (UTC+8 all year, no DST). Memoized: the same few times are shown again and again. */
+/** `YYYY-MM-DD HH:mm:ss` in Asia/Shanghai (UTC+8 all year, no DST), clamped into TIME_RANGE so it never reads
+ * `+029405-…` or throws. Memoized: the same few times are shown again and again. */
 export function formatShanghai(ms: number): string {
   let text = formatted.get(ms);
   if (text === undefined) {
     if (formatted.size >= 10_000) formatted.clear();
-    text = new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+    text = new Date(clampTime(ms) + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
     formatted.set(ms, text);
   }
   return text;
@@ -79,7 +101,7 @@ export function formatShanghai(ms: number): string {
 
 /** `0个月1天1小时1分47秒`: whole months of 30 days, then days, hours, minutes, seconds. */
 export function runningTime(sinceMs: number, nowMs: number): string {
-  let s = Math.max(0, Math.floor((nowMs - sinceMs) / 1000));
+  let s = Math.max(0, Math.floor((clampTime(nowMs) - clampTime(sinceMs)) / 1000));
   const months = Math.floor(s / (30 * 86400));
   s -= months * 30 * 86400;
   const days = Math.floor(s / 86400);

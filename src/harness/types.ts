@@ -130,7 +130,8 @@ export const ClockState = Type.Object({
 });
 export type ClockState = Static<typeof ClockState>;
 
-/** Give one of them; they add up if several are given. */
+/** Give one of them; they add up if several are given. Each is a finite number ≥ 0 (JSON's 1e400, infinity, fails);
+ * the total may not take the clock past 9999-01-01 00:00:00 UTC+8, which the route checks against the clock. */
 export const ClockAdvance = Type.Object(
   {
     ms: Type.Optional(Type.Number({ minimum: 0 })),

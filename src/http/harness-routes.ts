@@ -5,6 +5,8 @@ import { Value } from '@sinclair/typebox/value';
 import type { Ctx } from '../context.js';
 import type { Scheduler } from '../tasks/scheduler.js';
 import { Errors } from '../errors.js';
+import { ClockLimitError } from '../clock.js';
+import { CLOCK_LIMIT_MS, formatShanghai } from '../domain/instance.js';
 import { ClockAdvance, JournalQuery, type ClockState } from '../harness/types.js';
 import { faultInputProblem } from '../harness/faults.js';
 import { parseInstant, type JournalFilter } from '../harness/journal.js';
@@ -47,6 +49,11 @@ export function clockState(ctx: Ctx): ClockState {
 
 const UNIT_MS = { ms: 1, seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
 
+function clockLimitReason(roomMs: number): string {
+  const days = Math.floor(roomMs / UNIT_MS.days);
+  return `would move the clock past ${formatShanghai(CLOCK_LIMIT_MS)} (UTC+8); at most ${roomMs} ms (${days} days) more is allowed`;
+}
+
 export function registerHarnessRoutes(app: FastifyInstance, ctx: Ctx, scheduler: Scheduler): void {
   // ---- fault rules ----
   app.get('/_emulator/faults', async () => ({ faults: ctx.faults.list() }));
@@ -79,8 +86,13 @@ export function registerHarnessRoutes(app: FastifyInstance, ctx: Ctx, scheduler:
     if (bad) throw Errors.invalidParameter('clock advance', bad);
     let ms = 0;
     for (const [unit, factor] of Object.entries(UNIT_MS)) ms += (body[unit] ?? 0) * factor;
-    if (!Number.isFinite(ms)) throw Errors.invalidParameter('clock advance', 'is too large');
-    const tasks = await scheduler.advance(Math.round(ms));
-    return { ...clockState(ctx), tasks };
+    try {
+      // The clock checks the limit itself, inside the scheduler's turn: two advances at once cannot both squeeze past.
+      const tasks = await scheduler.advance(Math.round(ms));
+      return { ...clockState(ctx), tasks };
+    } catch (e) {
+      if (!(e instanceof ClockLimitError)) throw e;
+      throw Errors.invalidParameter('clock advance', clockLimitReason(e.roomMs));
+    }
   });
 }

@@ -1,6 +1,6 @@
 // store/instances.ts — all SQL for instances; no HTTP, no backend calls.
 import type { DB } from './migrate.js';
-import { TASK_RULES, type InstanceStatus } from '../domain/instance.js';
+import { TASK_RULES, TIME_RANGE, clampTime, type InstanceStatus } from '../domain/instance.js';
 
 export interface Instance {
   id: string;
@@ -77,6 +77,11 @@ export function instanceRepo(db: DB) {
     ),
     recordEndpoint: db.prepare('UPDATE instances SET address = @address, port = @port, backend_ref = @ref WHERE id = @id'),
     setConf: db.prepare('UPDATE instances SET conf_size = @confSize, updated_at = @now WHERE id = @id'),
+    // Times outside TIME_RANGE (older versions let the clock run past year 9999) brought back to its edge.
+    clampTimes: db.prepare(
+      `UPDATE instances SET created_at = MIN(MAX(created_at, @earliest), @latest), updated_at = MIN(MAX(updated_at, @earliest), @latest)
+       WHERE created_at NOT BETWEEN @earliest AND @latest OR updated_at NOT BETWEEN @earliest AND @latest`,
+    ),
     remove: db.prepare('DELETE FROM instances WHERE id = ?'),
     removeAll: db.prepare('DELETE FROM instances'),
   };
@@ -89,9 +94,9 @@ export function instanceRepo(db: DB) {
     insert: (n: NewInstance) => {
       drop(n.id);
       s.insert.run({
-        id: n.id, name: n.name, confSize: n.confSize, vdcId: n.vdcId, pipeId: n.pipeId, regionId: n.regionId, now: n.now,
+        id: n.id, name: n.name, confSize: n.confSize, vdcId: n.vdcId, pipeId: n.pipeId, regionId: n.regionId, now: clampTime(n.now),
         status: n.status ?? TASK_RULES.create.during,
-        updatedAt: n.updatedAt ?? n.now,
+        updatedAt: clampTime(n.updatedAt ?? n.now),
         errorReason: n.errorReason ?? null,
       });
     },
@@ -111,12 +116,12 @@ export function instanceRepo(db: DB) {
     list: (vdcId?: string): Instance[] => ((vdcId === undefined ? s.all.all() : s.byVdc.all(vdcId)) as Row[]).map(toInstance),
     setStatus: (id: string, status: InstanceStatus, now: number, reason: string | null = null) => {
       drop(id);
-      return s.setStatus.run({ id, status, reason, now }).changes > 0;
+      return s.setStatus.run({ id, status, reason, now: clampTime(now) }).changes > 0;
     },
     /** Only if it is still `expected`: a watchdog must not overwrite what a task just did. */
     setStatusIf: (id: string, expected: InstanceStatus, status: InstanceStatus, now: number, reason: string | null = null) => {
       drop(id);
-      return s.setStatusIf.run({ id, expected, status, reason, now }).changes > 0;
+      return s.setStatusIf.run({ id, expected, status, reason, now: clampTime(now) }).changes > 0;
     },
     /** Where its memcached is; the status is the caller's to set (setStatus). */
     recordEndpoint: (id: string, ep: Ep) => {
@@ -126,7 +131,7 @@ export function instanceRepo(db: DB) {
     /** The size only; the status is the caller's to set. */
     setConf: (id: string, confSize: string, now: number) => {
       drop(id);
-      return s.setConf.run({ id, confSize, now }).changes > 0;
+      return s.setConf.run({ id, confSize, now: clampTime(now) }).changes > 0;
     },
     remove: (id: string) => {
       drop(id);
@@ -135,6 +140,11 @@ export function instanceRepo(db: DB) {
     removeAll: () => {
       cache.clear();
       return s.removeAll.run().changes;
+    },
+    /** Start-up repair: rows whose times lie outside TIME_RANGE are clamped into it; returns how many. */
+    clampTimes: (): number => {
+      cache.clear();
+      return s.clampTimes.run({ earliest: TIME_RANGE.earliestMs, latest: TIME_RANGE.latestMs }).changes;
     },
   };
 }

@@ -1,6 +1,6 @@
 // store/tasks.ts — all SQL for tasks; no HTTP, no backend calls.
 import type { DB } from './migrate.js';
-import type { TaskKind, TaskStatus } from '../domain/instance.js';
+import { TIME_RANGE, clampTime, type TaskKind, type TaskStatus } from '../domain/instance.js';
 
 export interface Task {
   id: number;
@@ -44,6 +44,13 @@ export function taskRepo(db: DB) {
     nextDue: db.prepare(`SELECT MIN(COALESCE(due_at, 0)) AS due FROM tasks WHERE status IN ('NEW','DOING')`),
     capDue: db.prepare(`UPDATE tasks SET due_at = MIN(due_at, ?) WHERE status = 'DOING'`),
     removeAll: db.prepare('DELETE FROM tasks'),
+    // Times outside TIME_RANGE (older versions let the clock run past year 9999) brought back to its edge; NULLs stay.
+    clampTimes: db.prepare(
+      `UPDATE tasks SET created_at = MIN(MAX(created_at, @earliest), @latest), due_at = MIN(MAX(due_at, @earliest), @latest),
+         finished_at = MIN(MAX(finished_at, @earliest), @latest)
+       WHERE created_at NOT BETWEEN @earliest AND @latest OR due_at NOT BETWEEN @earliest AND @latest
+         OR finished_at NOT BETWEEN @earliest AND @latest`,
+    ),
     // Newest first by id (the primary key), so the OFFSET walks the index, not the table.
     pruneFinished: db.prepare(
       `DELETE FROM tasks WHERE status IN ('FINISH','ERROR') AND id <= (
@@ -52,7 +59,7 @@ export function taskRepo(db: DB) {
   };
   return {
     insert: (instanceId: string, kind: TaskKind, params: Record<string, unknown>, now: number): number =>
-      Number(s.insert.run(instanceId, kind, JSON.stringify(params), now).lastInsertRowid),
+      Number(s.insert.run(instanceId, kind, JSON.stringify(params), clampTime(now)).lastInsertRowid),
     get: (id: number): Task | undefined => {
       const r = s.get.get(id) as Row | undefined;
       return r ? toTask(r) : undefined;
@@ -63,14 +70,16 @@ export function taskRepo(db: DB) {
     pending: (): Task[] => (s.pending.all() as Row[]).map(toTask),
     /** Instances with a task not yet ended (no row objects, no params parsed). */
     busyInstanceIds: (): string[] => s.busy.all() as string[],
-    start: (id: number, dueAt: number) => s.start.run({ id, dueAt }).changes > 0,
+    start: (id: number, dueAt: number) => s.start.run({ id, dueAt: clampTime(dueAt) }).changes > 0,
     finish: (id: number, status: 'FINISH' | 'ERROR', now: number, error: string | null = null) =>
-      s.finish.run({ id, status, error, now }).changes > 0,
+      s.finish.run({ id, status, error, now: clampTime(now) }).changes > 0,
     /** Earliest moment a pending task needs attention (0 for NEW ones), or null if none is pending. */
     nextDue: (): number | null => (s.nextDue.get() as { due: number | null }).due,
     /** A restart with a shorter --task-delay-ms brings tasks already DOING forward to it. */
     capDue: (latest: number) => s.capDue.run(latest).changes,
     removeAll: () => s.removeAll.run().changes,
+    /** Start-up repair: rows whose times lie outside TIME_RANGE are clamped into it; returns how many. */
+    clampTimes: (): number => s.clampTimes.run({ earliest: TIME_RANGE.earliestMs, latest: TIME_RANGE.latestMs }).changes,
     /** Forget all but the newest `keep` finished tasks (pending ones are never touched); returns how many went. */
     pruneFinished: (keep: number): number => s.pruneFinished.run(keep).changes,
   };

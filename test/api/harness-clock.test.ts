@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { startEmulator, docCreate, control, pinnedClock, runTasks, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, docCreate, control, createRunning, pinnedClock, runTasks, type Emulator } from '../helpers/emulator.js';
 import { formatShanghai } from '../../src/domain/instance.js';
 
 let emu: Emulator | undefined;
@@ -89,5 +89,78 @@ describe('virtual clock and task modes', () => {
     const state = (await control(emu, 'GET', '/_emulator/state')).body;
     expect(state.config).toMatchObject({ taskMode: 'manual', taskDelays: { create: 500, update: 500, clear: 500, delete: 0 } });
     expect(state.clock).toMatchObject({ offsetMs: 0, taskMode: 'manual' });
+  });
+});
+
+/** `YYYY-MM-DD HH:mm:ss` with a 4-digit year: the only shape the vendor's times take. */
+const VENDOR_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+/** The farthest the clock may go, as the error names it: 9999-01-01 00:00:00 in Asia/Shanghai. */
+const LIMIT_MS = Date.parse('9999-01-01T00:00:00+08:00');
+
+async function expectReadable(e: Emulator) {
+  const clock = await control(e, 'GET', '/_emulator/clock');
+  expect(clock.status).toBe(200);
+  expect(clock.body.now).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  expect((await control(e, 'GET', '/_emulator/state')).status).toBe(200);
+  const list = await e.client.memcachedInstanceList();
+  for (const item of list.InstanceList) {
+    expect([item.CreateTime, item.UpdateTime]).toEqual([expect.stringMatching(VENDOR_TIME), expect.stringMatching(VENDOR_TIME)]);
+    const d = await e.client.describeMemcachedInstance(item.InstanceId);
+    expect([d.CreateTime, d.UpdateTime]).toEqual([expect.stringMatching(VENDOR_TIME), expect.stringMatching(VENDOR_TIME)]);
+  }
+  return list;
+}
+
+describe('item 8: the clock stays where the API can still show its times', () => {
+  it('item 8: an advance of 1e9 or 1e7 days answers 400 naming the limit and moves nothing', async () => {
+    emu = await startEmulator({ taskMode: 'manual' });
+    await createRunning(emu);
+    for (const body of [{ days: 1e9 }, { days: 1e7 }, { days: 2_914_000, hours: 100_000 }]) {
+      const res = await control(emu, 'POST', '/_emulator/clock/advance', body);
+      expect([res.status, res.body.Code, res.body.Data]).toEqual([400, '20001', {}]);
+      expect(res.body.Message).toMatch(/^参数错误: clock advance would move the clock past 9999-01-01 00:00:00 \(UTC\+8\); at most \d+ ms \(\d+ days\) more is allowed$/);
+    }
+    expect((await control(emu, 'GET', '/_emulator/clock')).body.offsetMs).toBe(0);
+    await expectReadable(emu);
+  });
+
+  it('item 8: every unit is checked: huge, non-finite, negative and non-number values get 400 and leave the clock alone', async () => {
+    emu = await startEmulator();
+    const send = (body: string) => emu!.http().post('/_emulator/clock/advance').set('content-type', 'application/json').send(body);
+    const units = ['ms', 'seconds', 'minutes', 'hours', 'days'];
+    // Finite but far too large, alone or added up: refused by the limit, which the message names.
+    for (const body of [...units.map((u) => `{"${u}":1e300}`), '{"seconds":1e308,"minutes":1e308}', '{"ms":1e15,"days":2914000}']) {
+      const res = await send(body);
+      expect([body, res.status, res.body.Code]).toEqual([body, 400, '20001']);
+      expect(res.body.Message).toMatch(/^参数错误: clock advance would move the clock past 9999-01-01 00:00:00 \(UTC\+8\); at most \d+ ms/);
+    }
+    // Not a finite, non-negative number (JSON's 1e400 parses to Infinity): refused by the schema, naming the unit.
+    for (const body of units.flatMap((u) => [`{"${u}":1e400}`, `{"${u}":-1e400}`, `{"${u}":-1}`, `{"${u}":"1"}`, `{"${u}":null}`, `{"${u}":[1]}`])) {
+      const res = await send(body);
+      expect([body, res.status, res.body.Code]).toEqual([body, 400, '20001']);
+      expect(res.body.Message).toMatch(new RegExp(`^参数错误: clock advance /${body.slice(2, body.indexOf('"', 2))} `));
+    }
+    for (const body of ['[]', '"days"', '{"days":1e9']) expect([body, (await send(body)).status]).toEqual([body, 400]);
+    expect((await control(emu, 'GET', '/_emulator/clock')).body.offsetMs).toBe(0);
+    await expectReadable(emu);
+  });
+
+  it('item 8: the clock can go right up to the limit, times then read 9999-01-01, and one more ms is refused', async () => {
+    const clock = pinnedClock();
+    emu = await startEmulator({ taskMode: 'manual', createDelayMs: 0 }, { clock });
+    const before = await createRunning(emu, { InstanceName: 'before' });
+    const up = await control(emu, 'POST', '/_emulator/clock/advance', { ms: LIMIT_MS - clock.at });
+    expect([up.status, up.body.nowMs, up.body.now]).toEqual([200, LIMIT_MS, '9998-12-31T16:00:00.000Z']);
+
+    const after = await createRunning(emu, { InstanceName: 'after' });
+    const d = await emu.client.describeMemcachedInstance(after[0]);
+    expect([d.CreateTime, d.UpdateTime, d.RunningTime]).toEqual(['9999-01-01 00:00:00', '9999-01-01 00:00:00', '0个月0天0小时0分0秒']);
+    expect((await emu.client.describeMemcachedInstance(before[0])).CreateTime).toBe(formatShanghai(clock.at));
+
+    const past = await control(emu, 'POST', '/_emulator/clock/advance', { ms: 1 });
+    expect([past.status, past.body.Code]).toEqual([400, '20001']);
+    expect(past.body.Message).toContain('at most 0 ms (0 days) more is allowed');
+    expect((await control(emu, 'GET', '/_emulator/clock')).body.nowMs).toBe(LIMIT_MS);
+    expect((await expectReadable(emu)).Total).toBe(2);
   });
 });
