@@ -44,14 +44,15 @@ describe.skipIf(!hasMemcached)('console calls once another memcached took the in
   const refusal = () => `实例地址上的 memcached 不是该实例的: the memcached at ${ep.address}:${ep.port} is not this instance's (pid ${stranger!.pid}, expected ${ownPid})`;
 
   it('item 9: stats, key search, get and delete each answer 409 NotThisMemcached naming both pids', async () => {
-    const calls = [
-      emu.http().get(path(id, '/stats')),
-      emu.http().get(path(id, '/keys?prefix=')),
-      emu.http().get(path(id, '/keys/theirs')),
-      emu.http().delete(path(id, '/keys/theirs')).set('content-type', 'application/json').send('{}'),
-    ];
-    for (const res of await Promise.all(calls)) {
-      expect(res.status, res.req.path).toBe(409);
+    const calls = {
+      stats: emu.http().get(path(id, '/stats')),
+      search: emu.http().get(path(id, '/keys?prefix=')),
+      get: emu.http().get(path(id, '/keys/theirs')),
+      delete: emu.http().delete(path(id, '/keys/theirs')).set('content-type', 'application/json').send('{}'),
+    };
+    for (const [call, pending] of Object.entries(calls)) {
+      const res = await pending;
+      expect(res.status, call).toBe(409);
       expect(res.body).toMatchObject({ Code: 'NotThisMemcached', Message: refusal(), Data: {} });
     }
   });
