@@ -1,5 +1,6 @@
 // inspect/memcached.ts — what the console reads from (and deletes in) one instance's memcached: stats, keys via lru_crawler metadump, one key's value; every command only after `stats` on the same connection proved whose memcached it is; text protocol only, no HTTP, no store.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseStats } from '../backends/memcached-text.js';
 import { converse, DeadlinePassed, type Conversation, type ExchangeOptions, type LineReader, type ReplyParser } from './exchange.js';
 
 export interface Target {
@@ -92,11 +93,9 @@ function untilEnd(onLine: (line: string) => boolean | void): LineReader<void> {
  */
 function withOwn<T>(t: Target, opts: ExchangeOptions, work: (c: Conversation, stats: Map<string, string>) => Promise<T>): Promise<T> {
   return converse(t.address, t.port, async (c) => {
-    const stats = new Map<string, string>();
-    await c.stream('stats', untilEnd((line) => {
-      const m = /^STAT (\S+) ?(.*)$/.exec(line);
-      if (m) stats.set(m[1], m[2]);
-    }));
+    const lines: string[] = [];
+    await c.stream('stats', untilEnd((line) => void lines.push(line)));
+    const stats = parseStats(lines);
     const why = t.stranger?.(stats);
     if (why) throw new NotThisMemcached(why);
     return work(c, stats);
