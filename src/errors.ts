@@ -49,6 +49,7 @@ export const Errors = {
   noMemcached: (id: string, why: string) => new ApiError(409, 'NoMemcached', `实例没有可检查的 memcached: ${id} ${why}`),
   memcachedUnavailable: (why: string) => new ApiError(502, 'MemcachedUnavailable', `memcached 无法访问: ${why}`),
   memcachedRefused: (why: string) => new ApiError(502, 'MemcachedRefused', `memcached 拒绝了命令: ${why}`),
+  notThisMemcached: (why: string) => new ApiError(409, 'NotThisMemcached', `实例地址上的 memcached 不是该实例的: ${why}`),
   // A reset whose fixtures folder no longer loads changes nothing.
   fixturesUnusable: (why: string) => new ApiError(409, 'FixturesUnusable', `the fixtures folder cannot be loaded, so nothing was reset: ${why}`),
 };

@@ -18,6 +18,12 @@ export const slotKey = (s: Slot): string => `${s.address}:${s.port}`;
 /** A layout of slots cut into numbered blocks; the name prefixes the claim files, so layouts never mix. */
 export interface Space {
   name: string;
+  /** For messages: what the layout covers (`--instance-ports 20000-20002`), what one slot is, and how many there are. */
+  label: string;
+  unit: 'address' | 'port';
+  size: number;
+  /** How an operator gets more slots than `size`, when an option can give them. */
+  widen?: string;
   /** Block numbers, in the order they are tried. */
   blocks(): Iterable<number>;
   slots(block: number): Slot[];
@@ -31,6 +37,9 @@ export interface Space {
  */
 export const loopbackAddresses: Space = {
   name: 'lo',
+  label: 'the loopback addresses 127.16.0.1-127.255.255.254 (port 11211)',
+  unit: 'address',
+  size: 240 * 256 * 254,
   *blocks() {
     for (let n = 0; n < 240 * 256; n++) yield n;
   },
@@ -49,6 +58,9 @@ export const loopbackAddresses: Space = {
 /** Where only 127.0.0.1 is bindable (macOS): ports 20000–59999 in blocks of 50. */
 export const loopbackPorts: Space = {
   name: 'lo-port',
+  label: 'the ports 20000-59999 of 127.0.0.1',
+  unit: 'port',
+  size: 40_000,
   *blocks() {
     for (let n = 0; n < 800; n++) yield n;
   },
@@ -61,6 +73,10 @@ export function servicePorts(from: number, to: number): Space {
   const inRange = (p: number): boolean => p >= from && p <= to;
   return {
     name: 'any-port',
+    label: `--instance-ports ${from}-${to}`,
+    unit: 'port',
+    size: to - from + 1,
+    widen: 'widen the range with --instance-ports FROM-TO',
     *blocks() {
       for (let n = Math.floor(from / 16); n <= Math.floor(to / 16); n++) yield n;
     },
@@ -110,7 +126,7 @@ export class BlockClaims {
     readonly space: Space,
     private readonly owner: Owner,
     private readonly log: Logger,
-    private readonly dir = defaultClaimDir(),
+    readonly dir = defaultClaimDir(),
   ) {}
 
   private file(n: number): string {
@@ -180,10 +196,10 @@ export class BlockClaims {
     return false;
   }
 
-  /** The first block, in the space's order, that can be made ours. */
-  claimNext(): number {
+  /** The first block, in the space's order, that can be made ours; undefined when every other block is another emulator's. */
+  claimNext(): number | undefined {
     for (const n of this.space.blocks()) if (!this.mine.has(n) && this.claim(n)) return n;
-    throw new Error(`every ${this.space.name} address block on this host is claimed by another emulator (see ${this.dir})`);
+    return undefined;
   }
 
   /** Gives the blocks back (only when this emulator's state dies with it); never removes another's claim. */

@@ -120,10 +120,23 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     return t;
   }
 
+  /** The instance behind an endpoint's ref (if tracked) and its handle: tracked first, else what the stored ref says. */
+  function ownerOf(ep: Endpoint): { owner?: string; handle?: Handle } {
+    const owner = ep.ref === undefined ? undefined : byRef.get(ep.ref);
+    return { owner, handle: (owner && tracked.get(owner)?.handle) || (ep.ref ? adapter.handleOf(ep.ref) : undefined) };
+  }
+
+  /** Why what answered `stats` at `ep` is not its memcached (no pid: not a memcached; another pid: a stranger), or undefined. */
+  function stranger(stats: ReadonlyMap<string, string>, ep: Endpoint, handle: Handle | undefined): string | undefined {
+    const pid = stats.get('pid');
+    if (pid === undefined) return `what answers at ${shown(ep)} is not a memcached (its stats carry no pid)`;
+    if (handle?.pid !== undefined && pid !== String(handle.pid)) return `the memcached at ${shown(ep)} is not this instance's (pid ${pid}, expected ${handle.pid})`;
+    return undefined;
+  }
+
   /** `exact` for a single answer that must be right now (isUp); not for the watchdog, which asks again soon. */
   async function health(ep: Endpoint, exact: boolean): Promise<Health> {
-    const owner = ep.ref === undefined ? undefined : byRef.get(ep.ref);
-    const handle = (owner && tracked.get(owner)?.handle) || (ep.ref ? adapter.handleOf(ep.ref) : undefined);
+    const { owner, handle } = ownerOf(ep);
     const alive = handle ? await adapter.alive?.(handle, exact) : undefined;
     if (alive === false) return 'gone';
     const due = owner && handle ? probeDue.get(handle.ref) : undefined;
@@ -131,8 +144,7 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     const at = probeAt(ep);
     try {
       const stats = parseStats(await sendCommand(at.address, at.port, 'stats', PROBE_MS));
-      if (!stats.has('pid')) return 'gone';
-      const ours = handle?.pid === undefined || stats.get('pid') === String(handle.pid);
+      const ours = stranger(stats, ep, handle) === undefined;
       if (ours && owner && handle) probeDue.set(handle.ref, nextProbeAt(performance.now()));
       return ours ? 'up' : 'gone';
     } catch (err) {
@@ -269,6 +281,10 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     destroy,
     isUp: answers,
     health: (ep) => health(ep, false),
+    identify(ep) {
+      const { handle } = ownerOf(ep);
+      return { ...probeAt(ep), stranger: (stats) => stranger(stats, ep, handle) };
+    },
     reconcile,
     async shutdown() {
       const items = [...tracked].map(([instanceId, t]) => ({ instanceId, handle: t.handle }));

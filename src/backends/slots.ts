@@ -76,9 +76,30 @@ export class SlotLeases {
         this.holders.delete(k);
         this.coolingUntil.set(k, Date.now() + COOL_OFF_MS);
       }
-      if (round < MAX_NEW_BLOCKS_PER_LEASE) this.addBlock(this.claims.claimNext());
+      if (round === MAX_NEW_BLOCKS_PER_LEASE) break;
+      const next = this.claims.claimNext();
+      if (next === undefined) throw new Error(this.exhausted());
+      this.addBlock(next);
     }
     throw new Error(`no free address in ${MAX_NEW_BLOCKS_PER_LEASE} newly claimed ${this.claims.space.name} blocks`);
+  }
+
+  /**
+   * Why no slot is left, counted: the layout's size, what this emulator's instances hold, what lies in blocks other
+   * emulators claimed, what other programs keep bound in ours, and how to get more.
+   */
+  private exhausted(): string {
+    const { label, unit, size, widen } = this.claims.space;
+    const held = this.holders.size;
+    const instances = new Set(this.holders.values()).size;
+    const others = size - this.slots.size;
+    const bound = this.slots.size - held;
+    const many = (n: number, what: string): string => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : what.endsWith('s') ? 'es' : 's'}`;
+    const parts = [`this emulator already uses ${held === size ? 'all ' : ''}${held.toLocaleString('en-US')}, for ${many(instances, 'instance')}`];
+    if (others > 0) parts.push(`${others.toLocaleString('en-US')} lie in blocks claimed by other emulators (see ${this.claims.dir})`);
+    if (bound > 0) parts.push(`${bound.toLocaleString('en-US')} are bound by other programs`);
+    const how = widen ? `${widen[0].toUpperCase()}${widen.slice(1)}, or delete an instance.` : 'Delete an instance, or stop another emulator.';
+    return `no free ${unit} for a new instance: ${label} has ${many(size, unit)}; ${parts.join('; ')}. ${how}`;
   }
 
   /** Whether a slot is of this emulator's layout at all (an address from another backend kind or layout is not). */

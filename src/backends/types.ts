@@ -40,6 +40,15 @@ export interface ReconcileResult {
  * there; `unresponsive` = no answer in time, which under load may pass. */
 export type Health = 'up' | 'gone' | 'unresponsive';
 
+/** How the emulator itself reaches an endpoint's memcached, and how to tell that what answers there is that instance's own. */
+export interface Identity {
+  /** Where to connect from this host: loopback, even when clients are given an advertised name. */
+  address: string;
+  port: number;
+  /** Given the `stats` read there: undefined when it is this instance's memcached, otherwise why it is not. */
+  stranger(stats: ReadonlyMap<string, string>): string | undefined;
+}
+
 /**
  * Every method may take seconds (a container start); none may hang forever: each has its own deadline
  * and rejects with an Error whose message says why, which ends up in the task and the instance.
@@ -58,6 +67,9 @@ export interface MemcachedBackend {
   isUp(endpoint: Endpoint): Promise<boolean>;
   /** Finer than isUp, for the watchdog: tells a dead memcached from a slow one. Never rejects. */
   health?(endpoint: Endpoint): Promise<Health>;
+  /** The watchdog's identity check, for whoever looks inside (the console) to run on its own connection, before each
+   * command, so it never reads from or deletes on a stranger that took the address. Absent: nothing real runs. */
+  identify?(endpoint: Endpoint): Identity;
   /** At start-up, before the API serves: adopt what is alive, report what is missing, remove strays. */
   reconcile(known: KnownInstance[]): Promise<ReconcileResult>;
   /** Graceful stop: stop every memcached this backend started or adopted. */

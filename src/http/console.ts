@@ -8,8 +8,8 @@ import { Errors } from '../errors.js';
 import { WELL_KNOWN } from '../fixtures.js';
 import type { Instance } from '../store/index.js';
 import { formatShanghai, runningTime } from '../domain/instance.js';
-import { MemcachedUnreachable } from '../inspect/exchange.js';
-import { MemcachedRefused, checkKey, deleteKey, getKey, listKeys, readFigures, type Target } from '../inspect/memcached.js';
+import { endpointOf } from '../tasks/runners.js';
+import { MemcachedRefused, NotThisMemcached, checkKey, deleteKey, getKey, listKeys, readFigures, type Target } from '../inspect/memcached.js';
 
 export const UI_DIR = path.join(PROJECT_ROOT, 'ui');
 
@@ -158,14 +158,16 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     return { ...instanceView(ctx, inst, ctx.clock.now()), tasks: ctx.store.tasks.all().filter((t) => t.instanceId === inst.id).reverse() };
   });
 
-  /** Where to reach the instance's real memcached, or a 409 saying why there is none. */
+  /**
+   * Where to reach the instance's real memcached and how to know it is still that one (the watchdog's check, which
+   * every call below runs on its own connection before its command), or a 409 saying why there is none.
+   */
   const target = (inst: Instance): Target => {
+    const ep = endpointOf(inst);
     if (ctx.backend.kind === 'none') throw Errors.noMemcached(inst.id, '(the none backend runs no memcached)');
-    if (!inst.address || !inst.port) throw Errors.noMemcached(inst.id, `(status ${inst.status}: not started yet)`);
-    // Service-container mode records the advertised name for clients elsewhere; memcached listens on every
-    // interface of this host, so the emulator itself reaches it on loopback (as the backends' own probes do).
-    const advertised = ctx.config.advertiseHost && inst.address === ctx.config.advertiseHost;
-    return { address: advertised ? '127.0.0.1' : inst.address, port: inst.port };
+    if (!ep || !ep.port) throw Errors.noMemcached(inst.id, `(status ${inst.status}: not started yet)`);
+    if (!ctx.backend.identify) throw Errors.noMemcached(inst.id, `(the ${ctx.backend.kind} backend cannot tell its memcached from another)`);
+    return ctx.backend.identify(ep);
   };
   // A wildcard, not `:key`: a parameter is capped at 100 characters, and an encoded 250-byte key can take 750.
   const keyParam = (req: FastifyRequest): string => {
@@ -178,6 +180,7 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     try {
       return await work;
     } catch (e) {
+      if (e instanceof NotThisMemcached) throw Errors.notThisMemcached(e.message);
       if (e instanceof MemcachedRefused) throw Errors.memcachedRefused(e.message);
       throw Errors.memcachedUnavailable((e as Error).message);
     }

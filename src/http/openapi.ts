@@ -58,6 +58,7 @@ const CONTROL_PLANE_ONLY = new Set([
   'noMemcached',
   'memcachedUnavailable',
   'memcachedRefused',
+  'notThisMemcached',
   'fixturesUnusable',
 ]);
 

@@ -1,75 +1,117 @@
-// inspect/exchange.ts — one request/reply with a memcached over node:net, read as bytes until a parser says the reply is whole; hard deadline and size cap, no state, no retries.
+// inspect/exchange.ts — one short conversation with a memcached over one node:net connection: commands sent one after another, each reply read whole or streamed line by line; one hard deadline and a size cap for it all, no state kept, no retries.
 import net from 'node:net';
 
-/** Looks at everything received so far: `undefined` = need more bytes, otherwise the finished result. */
+/** Looks at the reply received so far: `undefined` = need more bytes, otherwise the finished result. */
 export type ReplyParser<T> = (received: Buffer, closed: boolean) => { value: T } | undefined;
+/** Takes one line of a streamed reply: `undefined` = go on, otherwise the finished result. */
+export type LineReader<T> = (line: string) => { value: T } | undefined;
 
 export interface ExchangeOptions {
+  /** For the whole conversation, the connect included. */
   timeoutMs?: number;
-  /** A reply bigger than this is cut off with an error (a 1 MB value plus framing fits in the default). */
+  /** Bytes held at once: a whole reply for `ask` (a 1 MB value plus framing fits the default), one line for `stream`. */
   maxBytes?: number;
 }
 
 export class MemcachedUnreachable extends Error {}
+/** The conversation's deadline passed; what a LineReader took before it is still the caller's to use. */
+export class DeadlinePassed extends MemcachedUnreachable {}
 
-/** Sends `line` + CRLF and resolves with what `parse` makes of the reply; the socket is closed either way. */
-export function exchange<T>(host: string, port: number, line: string, parse: ReplyParser<T>, opts: ExchangeOptions = {}): Promise<T> {
+export interface Conversation {
+  /** Sends one line; resolves with what `parse` makes of the reply, which is held in memory until whole. */
+  ask<T>(line: string, parse: ReplyParser<T>): Promise<T>;
+  /** Sends one line; hands the reply to `read` line by line as it arrives (lines end in CRLF or a bare LF, as
+   * metadump's do; latin1, so bytes round-trip), holding only an unfinished line. */
+  stream<T>(line: string, read: LineReader<T>): Promise<T>;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Connects, runs `talk` (one command at a time: whatever follows a finished reply is dropped), and closes the socket
+ * however it ends. Past the deadline the pending command rejects with DeadlinePassed.
+ */
+export function converse<T>(host: string, port: number, talk: (c: Conversation) => Promise<T>, opts: ExchangeOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const maxBytes = opts.maxBytes ?? 4 << 20;
   const where = `memcached at ${host}:${port}`;
-  if (/[\r\n]/.test(line)) return Promise.reject(new Error('a memcached command is a single line'));
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const finish = (err: Error | undefined, value?: T): void => {
-      if (settled) return;
-      settled = true;
+  const socket = net.connect({ host, port });
+  socket.setNoDelay(true);
+  let received: Buffer = EMPTY;
+  let closed = false;
+  let failure: Error | undefined;
+  /** Looks again at what arrived, while a reply is awaited. */
+  let wake: (() => void) | undefined;
+  const fail = (err: Error): void => {
+    failure ??= err;
+    socket.destroy();
+    wake?.();
+  };
+  const timer = setTimeout(() => fail(new DeadlinePassed(`${where} did not answer within ${timeoutMs} ms`)), timeoutMs);
+  socket.on('data', (chunk: Buffer) => {
+    received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+    if (received.length > maxBytes) return fail(new Error(`${where} sent more than ${maxBytes} bytes at once`));
+    wake?.();
+  });
+  socket.on('error', (err) => fail(new MemcachedUnreachable(`${where}: ${err.message}`)));
+  socket.on('close', () => {
+    closed = true;
+    wake?.();
+  });
+
+  function send<R>(line: string, step: () => { value: R } | undefined): Promise<R> {
+    if (/[\r\n]/.test(line)) return Promise.reject(new Error('a memcached command is a single line'));
+    if (failure) return Promise.reject(failure);
+    if (closed) return Promise.reject(new MemcachedUnreachable(`${where} closed the connection`));
+    received = EMPTY;
+    return new Promise<R>((resolve, reject) => {
+      const settle = (err: Error | undefined, value?: R): void => {
+        wake = undefined;
+        if (err) fail(err);
+        if (err) reject(err);
+        else resolve(value as R);
+      };
+      wake = () => {
+        if (failure) return settle(failure);
+        let out: { value: R } | undefined;
+        try {
+          out = step();
+        } catch (e) {
+          return settle(e as Error);
+        }
+        if (out) settle(undefined, out.value);
+        else if (closed) settle(new MemcachedUnreachable(`${where} closed the connection mid-reply`));
+      };
+      socket.write(`${line}\r\n`, 'utf8');
+    });
+  }
+
+  const conversation: Conversation = {
+    ask: (line, parse) => send(line, () => parse(received, closed)),
+    stream: (line, read) =>
+      send(line, () => {
+        let start = 0;
+        try {
+          for (;;) {
+            const cut = received.indexOf(0x0a, start);
+            if (cut < 0) return undefined;
+            const end = cut > start && received[cut - 1] === 0x0d ? cut - 1 : cut;
+            const out = read(received.toString('latin1', start, end));
+            start = cut + 1;
+            if (out) return out;
+          }
+        } finally {
+          received = received.subarray(start);
+        }
+      }),
+  };
+
+  return (async () => {
+    try {
+      return await talk(conversation);
+    } finally {
       clearTimeout(timer);
       socket.destroy();
-      if (err) reject(err);
-      else resolve(value as T);
-    };
-    const timer = setTimeout(() => finish(new MemcachedUnreachable(`${where} did not answer within ${timeoutMs} ms`)), timeoutMs);
-    const tryParse = (closed: boolean): void => {
-      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      chunks.length = 0;
-      chunks.push(buf);
-      try {
-        const out = parse(buf, closed);
-        if (out) finish(undefined, out.value);
-        else if (closed) finish(new MemcachedUnreachable(`${where} closed the connection mid-reply`));
-      } catch (e) {
-        finish(e as Error);
-      }
-    };
-    socket.setNoDelay(true);
-    socket.on('connect', () => socket.write(`${line}\r\n`, 'utf8'));
-    socket.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      chunks.push(chunk);
-      if (size > maxBytes) return finish(new Error(`${where} sent more than ${maxBytes} bytes`));
-      tryParse(false);
-    });
-    socket.on('error', (err) => finish(new MemcachedUnreachable(`${where}: ${err.message}`)));
-    socket.on('close', () => tryParse(true));
-  });
-}
-
-/**
- * Splits complete lines off the front of `buf` (latin1, so bytes round-trip); `rest` is where the unfinished tail
- * starts. Lines end in CRLF, except metadump's, which end in a bare LF: both are accepted.
- */
-export function lines(buf: Buffer, from = 0): { lines: string[]; rest: number } {
-  const out: string[] = [];
-  let start = from;
-  for (;;) {
-    const cut = buf.indexOf(0x0a, start);
-    if (cut < 0) break;
-    const end = cut > start && buf[cut - 1] === 0x0d ? cut - 1 : cut;
-    out.push(buf.toString('latin1', start, end));
-    start = cut + 1;
-  }
-  return { lines: out, rest: start };
+    }
+  })();
 }

@@ -95,7 +95,7 @@ describe('GET /_emulator/openapi.json', () => {
     expect(responses['Error500']!.description).toContain('InternalError');
     // Control-plane refusals are never answers of the signed API.
     const all = JSON.stringify(responses);
-    for (const code of ['AdminTokenRequired', 'CrossSiteRequestRefused', 'UnsupportedMediaType', 'NoMemcached', 'FixturesUnusable']) expect(all).not.toContain(code);
+    for (const code of ['AdminTokenRequired', 'CrossSiteRequestRefused', 'UnsupportedMediaType', 'NoMemcached', 'NotThisMemcached', 'FixturesUnusable']) expect(all).not.toContain(code);
     expect(Object.values(responses).every((r) => !r.description.startsWith('Error.'))).toBe(true);
     expect(doc.paths['/memcached']!.post['x-actions']['CreateMemcached']).toEqual(doc.paths['/memcached']!.post['x-actions']['CreateMemcachedInstance']);
   });

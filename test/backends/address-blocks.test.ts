@@ -26,8 +26,8 @@ describe('address block claims', () => {
   it('gives two emulators different blocks, refuses one another\'s, and gives each its own back after a restart', () => {
     const a = claims('a');
     const b = claims('b');
-    const blockA = a.claimNext();
-    const blockB = b.claimNext();
+    const blockA = a.claimNext()!;
+    const blockB = b.claimNext()!;
     expect(blockA).not.toBe(blockB);
     expect(b.claim(blockA)).toBe(false);
     expect(b.holder(blockA)).toMatch(/emulator a /);

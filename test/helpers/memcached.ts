@@ -96,3 +96,29 @@ export async function stillAnswers(ep: Where, pid: number | undefined): Promise<
     return false;
   }
 }
+
+/**
+ * Stores `count` one-byte keys `<prefix><n, 7 digits>` fast: pipelined `set … noreply` on one connection, then `mn`,
+ * whose `MN` comes back only once every set before it was handled.
+ */
+export function fillKeys(ep: Where, count: number, prefix = 'key:'): Promise<void> {
+  assertLoopback(ep.address);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: ep.address, port: Number(ep.port) }, () => {
+      const batch: string[] = [];
+      for (let i = 0; i < count; i++) batch.push(`set ${prefix}${String(i).padStart(7, '0')} 0 0 1 noreply\r\nx\r\n`);
+      batch.push('mn\r\n');
+      sock.write(batch.join(''));
+    });
+    let got = '';
+    sock.setTimeout(60_000, () => sock.destroy(new Error(`filling ${count} keys took over 60 s`)));
+    sock.on('data', (d) => {
+      got = (got + d.toString('latin1')).slice(-64);
+      if (got.endsWith('MN\r\n')) {
+        sock.end();
+        resolve();
+      } else if (/ERROR/.test(got)) sock.destroy(new Error(`memcached refused a set: ${got}`));
+    });
+    sock.on('error', reject);
+  });
+}

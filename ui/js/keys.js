@@ -34,8 +34,10 @@ export function mountKeys(id) {
       const q = new URLSearchParams({ prefix: prefix.value, limit: limit.value });
       const res = await control('GET', `/_emulator/instances/${encodeURIComponent(id)}/keys?${q}`);
       table.hidden = res.keys.length === 0;
-      setText(summary, res.keys.length === 0 ? (prefix.value ? `No key starts with “${prefix.value}”.` : 'memcached holds no key.')
-        : `${res.keys.length} key${res.keys.length === 1 ? '' : 's'}${res.truncated ? ` (the first ${res.limit}; narrow the prefix to see others)` : ''}, sorted by name.`);
+      // A search cut short by its time limit looked at only part of the dump: say so, rather than "no key".
+      const partial = res.partial ? ` Only the first ${res.scanned.toLocaleString()} keys were searched before the time limit; narrow the prefix or try again.` : '';
+      setText(summary, (res.keys.length === 0 ? (prefix.value ? `No key ${res.partial ? 'found that starts' : 'starts'} with “${prefix.value}”.` : `memcached ${res.partial ? 'sent no key in time' : 'holds no key'}.`)
+        : `${res.keys.length} key${res.keys.length === 1 ? '' : 's'}${res.truncated ? ` (the first ${res.limit}; narrow the prefix to see others)` : ''}, sorted by name.`) + partial);
       clear(tbody, res.keys.map((k) => h('tr', { dataset: { key: k.key } },
         h('td', { dataset: { label: 'Key' } }, h('button.link.key-name', { type: 'button', onclick: () => show(k.key) }, k.key)),
         h('td', { dataset: { label: 'Size' } }, fmtBytes(k.size)),
