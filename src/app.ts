@@ -88,11 +88,19 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     wakeScheduler: () => scheduler?.wake(),
   };
   const deps = { store, backend, clock, log, fixtures: ctx.fixtures, taskFaults: ctx.faults };
-  await recoverBackends(deps);
-  if (store.instances.list().length === 0) await seedInstances(deps, ctx.ids, fixtures.instances);
-  ctx.nonces.load(ctx.clock.wallNow());
   const delays = taskDelays(config);
-  store.tasks.capDue(ctx.clock.now() + Math.max(...Object.values(delays)));
+  try {
+    await recoverBackends(deps);
+    if (store.instances.list().length === 0) await seedInstances(deps, ctx.ids, fixtures.instances);
+    ctx.nonces.load(ctx.clock.wallNow());
+    store.tasks.capDue(ctx.clock.now() + Math.max(...Object.values(delays)));
+  } catch (e) {
+    // A state on disk keeps its memcacheds for the next start (as after a kill -9); one in memory has no next start.
+    if (config.data === ':memory:') await backend.shutdown().catch(() => {});
+    ctx.faults.close();
+    await store.close();
+    throw e;
+  }
   scheduler = new Scheduler(deps, { taskMode: config.taskMode, delays, watchdogMs: config.watchdogMs });
 
   const app = Fastify({

@@ -1,6 +1,7 @@
 // start.ts — build + listen shared by the CLI and startEmulator(): turns every start-up failure into one StartupError
 // line with its fix, logs the ready line; installs no signal handlers and never exits the process.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, StartupError, VERSION, type Config } from './config.js';
@@ -19,6 +20,8 @@ export async function startServer(config: Config, log: Logger): Promise<Started>
   checkDataPath(config.data);
   let built: App;
   try {
+    // A port or host we cannot listen on fails before recovery adopts, restarts or stops a single memcached.
+    await checkListen(config);
     built = await buildApp(config, log);
   } catch (e) {
     throw explain(e, config);
@@ -75,6 +78,20 @@ function checkDataPath(file: string): void {
   } catch (e) {
     throw new StartupError(`cannot use ${abs} as the data file (${(e as Error).message}); ${fix}`);
   }
+}
+
+/** Binds the address once and lets it go: what app.listen() would refuse, refused while nothing has been touched. */
+async function checkListen(config: Config): Promise<void> {
+  const probe = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ host: config.host, port: config.port, exclusive: true }, resolve);
+    });
+  } catch (e) {
+    throw explainListen(e as NodeJS.ErrnoException, config);
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 function explain(e: unknown, config: Config): Error {
