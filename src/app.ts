@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createStore } from './store/index.js';
+import type { OwnerLock } from './store/owner-lock.js';
 import { fixturesFor } from './fixtures.js';
 import { createNoneBackend } from './backends/none.js';
 import { createBackend } from './backends/select.js';
@@ -27,6 +28,8 @@ export interface AppOverrides {
   clock?: Clock;
   ids?: Ids;
   backend?: MemcachedBackend;
+  /** The state file's lock, when the caller took it before building (see start.ts); the store releases it at close. */
+  ownerLock?: OwnerLock;
 }
 
 export interface App {
@@ -38,7 +41,7 @@ export interface App {
 export async function buildApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<App> {
   const fixtures = fixturesFor(config);
   const startupFaults = loadFaultsFile(config.faultsFile);
-  const store = createStore(config.data, (message) => log.warn({ message }, 'WAL checkpoint failed'));
+  const store = createStore(config.data, (message) => log.warn({ message }, 'WAL checkpoint failed'), overrides.ownerLock);
   let backend: MemcachedBackend;
   let backendReason: string;
   try {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError, StartupError, VERSION, type Config } from './config.js';
 import { fixturesFor, WELL_KNOWN } from './fixtures.js';
 import { buildApp, type App } from './app.js';
+import { lockStateFile, StateFileInUse, type OwnerLock } from './store/owner-lock.js';
 
 export interface Started extends App {
   /** Where clients connect, e.g. http://127.0.0.1:11210 (a wildcard host is given as loopback). */
@@ -18,12 +19,15 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 export async function startServer(config: Config, log: Logger): Promise<Started> {
   checkFixtures(config);
   checkDataPath(config.data);
+  // The order is the point: the state file is ours before anything reads it, and a port or host we cannot listen on
+  // fails before recovery adopts, restarts or stops a single memcached.
+  const owner = takeOwnership(config.data);
   let built: App;
   try {
-    // A port or host we cannot listen on fails before recovery adopts, restarts or stops a single memcached.
     await checkListen(config);
-    built = await buildApp(config, log);
+    built = await buildApp(config, log, { ownerLock: owner });
   } catch (e) {
+    owner?.release();
     throw explain(e, config);
   }
   const { app, ctx } = built;
@@ -77,6 +81,16 @@ function checkDataPath(file: string): void {
     }
   } catch (e) {
     throw new StartupError(`cannot use ${abs} as the data file (${(e as Error).message}); ${fix}`);
+  }
+}
+
+function takeOwnership(data: string): OwnerLock | undefined {
+  if (data === ':memory:') return undefined;
+  try {
+    return lockStateFile(data);
+  } catch (e) {
+    if (e instanceof StateFileInUse) throw new StartupError(e.message);
+    throw new StartupError(`cannot lock ${path.resolve(data)} for this emulator (${(e as Error).message}); fix: choose a writable --data path, or --data :memory: to keep nothing`);
   }
 }
 
