@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createStore } from './store/index.js';
+import type { OwnerLock } from './store/owner-lock.js';
 import { fixturesFor } from './fixtures.js';
 import { createNoneBackend } from './backends/none.js';
 import { createBackend } from './backends/select.js';
@@ -27,6 +28,8 @@ export interface AppOverrides {
   clock?: Clock;
   ids?: Ids;
   backend?: MemcachedBackend;
+  /** The state file's lock, when the caller took it before building (see start.ts); the store releases it at close. */
+  ownerLock?: OwnerLock;
 }
 
 export interface App {
@@ -38,7 +41,7 @@ export interface App {
 export async function buildApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<App> {
   const fixtures = fixturesFor(config);
   const startupFaults = loadFaultsFile(config.faultsFile);
-  const store = createStore(config.data, (message) => log.warn({ message }, 'WAL checkpoint failed'));
+  const store = createStore(config.data, (message) => log.warn({ message }, 'WAL checkpoint failed'), overrides.ownerLock);
   let backend: MemcachedBackend;
   let backendReason: string;
   try {
@@ -90,11 +93,19 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   const deps = { store, backend, clock, log, fixtures: ctx.fixtures, taskFaults: ctx.faults };
   const outOfRange = { instances: store.instances.clampTimes(), tasks: store.tasks.clampTimes() };
   if (outOfRange.instances + outOfRange.tasks > 0) log.warn(outOfRange, 'state file held times outside 0000-01-01 … 9999-12-31 (UTC+8); clamped them into that range');
-  await recoverBackends(deps);
-  if (store.instances.list().length === 0) await seedInstances(deps, ctx.ids, fixtures.instances);
-  ctx.nonces.load(ctx.clock.wallNow());
   const delays = taskDelays(config);
-  store.tasks.capDue(ctx.clock.now() + Math.max(...Object.values(delays)));
+  try {
+    await recoverBackends(deps);
+    if (store.instances.list().length === 0) await seedInstances(deps, ctx.ids, fixtures.instances);
+    ctx.nonces.load(ctx.clock.wallNow());
+    store.tasks.capDue(ctx.clock.now() + Math.max(...Object.values(delays)));
+  } catch (e) {
+    // A state on disk keeps its memcacheds for the next start (as after a kill -9); one in memory has no next start.
+    if (config.data === ':memory:') await backend.shutdown().catch(() => {});
+    ctx.faults.close();
+    await store.close();
+    throw e;
+  }
   scheduler = new Scheduler(deps, { taskMode: config.taskMode, delays, watchdogMs: config.watchdogMs });
 
   const app = Fastify({

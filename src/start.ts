@@ -1,11 +1,13 @@
 // start.ts — build + listen shared by the CLI and startEmulator(): turns every start-up failure into one StartupError
 // line with its fix, logs the ready line; installs no signal handlers and never exits the process.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, StartupError, VERSION, type Config } from './config.js';
 import { fixturesFor, WELL_KNOWN } from './fixtures.js';
 import { buildApp, type App } from './app.js';
+import { lockStateFile, StateFileInUse, type OwnerLock } from './store/owner-lock.js';
 
 export interface Started extends App {
   /** Where clients connect, e.g. http://127.0.0.1:11210 (a wildcard host is given as loopback). */
@@ -17,10 +19,15 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 export async function startServer(config: Config, log: Logger): Promise<Started> {
   checkFixtures(config);
   checkDataPath(config.data);
+  // The order is the point: the state file is ours before anything reads it, and a port or host we cannot listen on
+  // fails before recovery adopts, restarts or stops a single memcached.
+  const owner = takeOwnership(config.data);
   let built: App;
   try {
-    built = await buildApp(config, log);
+    await checkListen(config);
+    built = await buildApp(config, log, { ownerLock: owner });
   } catch (e) {
+    owner?.release();
     throw explain(e, config);
   }
   const { app, ctx } = built;
@@ -75,6 +82,30 @@ function checkDataPath(file: string): void {
   } catch (e) {
     throw new StartupError(`cannot use ${abs} as the data file (${(e as Error).message}); ${fix}`);
   }
+}
+
+function takeOwnership(data: string): OwnerLock | undefined {
+  if (data === ':memory:') return undefined;
+  try {
+    return lockStateFile(data);
+  } catch (e) {
+    if (e instanceof StateFileInUse) throw new StartupError(e.message);
+    throw new StartupError(`cannot lock ${path.resolve(data)} for this emulator (${(e as Error).message}); fix: choose a writable --data path, or --data :memory: to keep nothing`);
+  }
+}
+
+/** Binds the address once and lets it go: what app.listen() would refuse, refused while nothing has been touched. */
+async function checkListen(config: Config): Promise<void> {
+  const probe = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ host: config.host, port: config.port, exclusive: true }, resolve);
+    });
+  } catch (e) {
+    throw explainListen(e as NodeJS.ErrnoException, config);
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 function explain(e: unknown, config: Config): Error {

@@ -41,16 +41,26 @@ export async function serve(argv: string[]): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
+  // Should the start ever await something that cannot settle, Node would drain the loop and exit 13 in silence.
+  const stalled = () => failStart(new Error('start-up stopped before the server was ready (a bug: please report it with --log-level debug output)'), config.logLevel);
+  process.once('beforeExit', stalled);
   try {
     started = await startServer(config, log);
   } catch (e) {
-    const known = e instanceof StartupError || e instanceof ConfigError;
-    process.stderr.write(`cds-memcached-emulator: ${known ? (e as Error).message : `failed to start: ${(e as Error).message}`}\n`);
-    if (config.logLevel === 'debug' || config.logLevel === 'trace') process.stderr.write(`${causeStack(e)}\n`);
-    process.exit(1);
+    failStart(e, config.logLevel);
+  } finally {
+    process.off('beforeExit', stalled);
   }
   followNpmParent(log, () => closing);
   followNpx(() => shutdown('npx ended'));
+}
+
+/** Every start-up failure, whatever the data path: one line on stderr (the stack only at debug), exit 1. */
+function failStart(e: unknown, logLevel: string): never {
+  const known = e instanceof StartupError || e instanceof ConfigError;
+  process.stderr.write(`cds-memcached-emulator: ${known ? (e as Error).message : `failed to start: ${(e as Error).message}`}\n`);
+  if (logLevel === 'debug' || logLevel === 'trace') process.stderr.write(`${causeStack(e)}\n`);
+  process.exit(1);
 }
 
 function causeStack(e: unknown): string {

@@ -28,18 +28,26 @@ export interface Checkpointer {
 
 /** The WAL is truncated once it passes this size (and SQLite trims it to this size whenever it starts over). */
 export const WAL_LIMIT_BYTES = 4 * 1024 * 1024;
+const STOP_GRACE_MS = 5000;
 
 export function startCheckpointer(file: string, onError: (message: string) => void, intervalMs = 1000): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, { eval: true, workerData: { file, driver, intervalMs, walLimitBytes: WAL_LIMIT_BYTES } });
   worker.on('message', (m: { error?: string }) => m.error && onError(m.error));
   worker.on('error', (e) => onError(e.message));
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   worker.unref();
+  let stopped: Promise<void> | undefined;
   return {
+    // ref() while stopping: an unref'd worker does not keep the loop alive, so awaiting its exit could drain the loop
+    // (a start-up failure then ended in a silent exit 13). terminate() if it does not answer (stuck in a checkpoint).
     stop: () =>
-      new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
+      (stopped ??= (async () => {
+        worker.ref();
         worker.postMessage('stop');
-      }),
+        const force = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+        await exited;
+        clearTimeout(force);
+      })()),
   };
 }

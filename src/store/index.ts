@@ -1,8 +1,10 @@
 // store/index.ts — one handle on every repository and the emulator's stable id; SQL lives in the repos.
 import { randomUUID } from 'node:crypto';
 import { openDatabase, type DB } from './migrate.js';
-import { startCheckpointer } from './checkpointer.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { lockStateFile, type OwnerLock } from './owner-lock.js';
 export type { DB };
+export { StateFileInUse } from './owner-lock.js';
 import { instanceRepo, type InstanceRepo } from './instances.js';
 import { taskRepo, type TaskRepo } from './tasks.js';
 import { nonceRepo, type NonceRepo } from './nonces.js';
@@ -19,9 +21,24 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export function createStore(file: string, onCheckpointError: (message: string) => void = () => {}): Store {
-  const db: DB = openDatabase(file);
-  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file, onCheckpointError);
+/**
+ * The store owns the state file's lock from here on (released by close()): `owner` when the caller took it earlier,
+ * else taken now. Throws StateFileInUse, before it reads anything, when another emulator here or elsewhere holds it.
+ */
+export function createStore(file: string, onCheckpointError: (message: string) => void = () => {}, owner?: OwnerLock): Store {
+  if (file !== ':memory:') owner ??= lockStateFile(file);
+  let db: DB | undefined;
+  try {
+    db = openDatabase(file);
+    return openStore(db, () => (file === ':memory:' ? undefined : startCheckpointer(file, onCheckpointError)), () => owner?.release());
+  } catch (e) {
+    db?.close();
+    owner?.release();
+    throw e;
+  }
+}
+
+function openStore(db: DB, startCheckpoints: () => Checkpointer | undefined, release: () => void): Store {
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
   const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   let emulatorId = (getMeta.get('emulator_id') as { value: string } | undefined)?.value;
@@ -29,16 +46,17 @@ export function createStore(file: string, onCheckpointError: (message: string) =
     emulatorId = randomUUID();
     setMeta.run('emulator_id', emulatorId);
   }
+  const repos = { instances: instanceRepo(db), tasks: taskRepo(db), nonces: nonceRepo(db) };
+  const checkpointer = startCheckpoints(); // last: nothing after it can throw and leave its worker behind
   return {
     db,
     emulatorId,
-    instances: instanceRepo(db),
-    tasks: taskRepo(db),
-    nonces: nonceRepo(db),
+    ...repos,
     tx: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: async () => {
       await checkpointer?.stop();
       db.close();
+      release();
     },
   };
 }

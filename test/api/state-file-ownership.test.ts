@@ -1,0 +1,76 @@
+// One emulator per state file (issue 12, item 1) where no memcached is needed: in one process, and a race of processes.
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator } from '../../src/index.js';
+import { StartupError } from '../../src/config.js';
+import { ROOT } from '../helpers/spawn.js';
+
+const tempDir = () => fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cds-emu-own-')));
+
+describe('one emulator per state file', () => {
+  it('item 1: startEmulator() on a state file another emulator of this process holds (by any path) throws the one line, and close() frees it', async () => {
+    const dir = tempDir();
+    const data = path.join(dir, 'state.db');
+    fs.symlinkSync(dir, `${dir}-alias`);
+    const first = await startEmulator({ data, backend: 'none' });
+    try {
+      const line = `${data} is in use by another emulator in this process (pid ${process.pid}); fix: stop that emulator first, or give this one another --data file (or --data :memory:)`;
+      for (const alias of [data, path.join(`${dir}-alias`, 'state.db'), path.relative(process.cwd(), data)]) {
+        const refused = await startEmulator({ data: alias, backend: 'none' }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(StartupError);
+        expect((refused as Error).message).toBe(line);
+      }
+      // The first one never noticed.
+      expect((await first.client.memcachedInstanceList()).Total).toBe(0);
+    } finally {
+      await first.close();
+    }
+    const again = await startEmulator({ data, backend: 'none' });
+    await again.close();
+    // Its lock file stays (removing it would let two holders lock two different files); the owner record goes.
+    expect(fs.readdirSync(dir).sort()).toEqual(['state.db', 'state.db.lock']);
+    fs.rmSync(`${dir}-alias`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('item 1: of six processes that lock one state file at the same instant, exactly one wins and the others name its pid', async () => {
+    const dir = tempDir();
+    const data = path.join(dir, 'state.db');
+    // Each child loads the lock module, says "ready", and tries the lock the moment it reads "go".
+    const script = `
+      const { lockStateFile } = await import(${JSON.stringify(path.join(ROOT, 'src/store/owner-lock.ts'))});
+      process.stdout.write('ready\\n');
+      process.stdin.once('data', () => {
+        try { lockStateFile(${JSON.stringify(data)}); process.stdout.write('won ' + process.pid + '\\n'); }
+        catch (e) { process.stdout.write('refused ' + e.message + '\\n'); }
+        process.stdin.once('end', () => process.exit(0)); // the winner holds the lock until the test lets go
+      });`;
+    const children = Array.from({ length: 6 }, () => {
+      const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      const lines = (n: number) =>
+        new Promise<string[]>((resolve) => {
+          const check = () => out.split('\n').length > n && resolve(out.split('\n').slice(0, n));
+          p.stdout.on('data', (d) => ((out += d), check()));
+          check();
+        });
+      return { p, lines, exited: new Promise((r) => p.on('exit', r)) };
+    });
+    try {
+      await Promise.all(children.map((c) => c.lines(1)));
+      for (const c of children) c.p.stdin.write('go\n');
+      const answers = (await Promise.all(children.map((c) => c.lines(2)))).map((l) => l[1]);
+      const won = answers.filter((a) => a.startsWith('won '));
+      expect(won).toHaveLength(1);
+      const winner = won[0].slice('won '.length);
+      for (const a of answers.filter((x) => !x.startsWith('won '))) expect(a).toMatch(new RegExp(`^refused ${data} is in use by another emulator \\(pid ${winner}, since `));
+    } finally {
+      for (const c of children) c.p.stdin.end();
+      await Promise.all(children.map((c) => c.exited));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
