@@ -23,7 +23,7 @@ function options(list, selected) {
 export async function createInstance(fixtures) {
   const withVdc = new Set(fixtures.vdcs.map((v) => v.RegionId));
   const regions = [...fixtures.regions].sort((a, b) => Number(withVdc.has(b.RegionId)) - Number(withVdc.has(a.RegionId)));
-  const name = h('input', { name: 'InstanceName', maxLength: 128, placeholder: 'memcached-…  (optional)', autocomplete: 'off' });
+  const name = h('input', { name: 'InstanceName', placeholder: 'memcached-…  (optional)', autocomplete: 'off' });
   const region = h('select', { name: 'RegionId', required: true },
     options(regions.map((r) => [r.RegionId, `${r.SiteName} (${r.RegionId})${withVdc.has(r.RegionId) ? '' : ' — no VDC'}`]), regions[0]?.RegionId));
   const vdc = h('select', { name: 'VdcId', required: true });
