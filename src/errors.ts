@@ -31,6 +31,8 @@ export const Errors = {
   notFound: (path: string) => new ApiError(404, 'NotFound', `no such path: ${path}`),
   tooLarge: (limit: number) => new ApiError(413, 'RequestEntityTooLarge', `请求体过大 (the body exceeds ${limit} bytes)`),
   internal: () => new ApiError(500, 'InternalError', '服务内部错误 (internal error)'),
+  storageUnavailable: (why: string) =>
+    new ApiError(503, 'StorageUnavailable', `存储不可用 (the state file cannot be written: ${why}); the call was not completed; read-only calls still answer, retry once it can be written again`),
   // Below the handlers: the HTTP framing itself.
   badRequest: (why: string) => new ApiError(400, 'BadRequest', `请求格式错误 (malformed HTTP request: ${why})`),
   methodNotAllowed: (method: string) => new ApiError(405, 'MethodNotAllowed', `不支持的请求方法 (method ${method.slice(0, 20)} is not supported)`),

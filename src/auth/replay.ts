@@ -1,11 +1,12 @@
 // auth/replay.ts — SignatureNonce replay protection in bounded memory: a ring of at most `capacity` nonces (oldest
 // forgotten first) with a Map index, mirrored to SQLite slot by slot and group-committed (one transaction per
-// event-loop turn) before any request is answered. No HTTP here, no SQL here.
+// event-loop turn) before any request is answered; while the state file refuses writes, kept in memory only and written
+// later. No HTTP here, no SQL here.
 import type { NonceEntry, NonceRepo } from '../store/nonces.js';
+import { storageFailure } from '../store/failure.js';
 
 interface Waiting extends NonceEntry {
   resolve(fresh: boolean): void;
-  reject(err: unknown): void;
 }
 
 interface Log {
@@ -37,6 +38,10 @@ const FORGET_PER_REQUEST = 2;
 /** A few ms of work even on a busy machine; at one tick every 100 ms that is 20,000 forgotten a second. */
 export const FORGET_PER_TICK = 2000;
 export const TICK_MS = 100;
+/** While the state file refuses writes, the nonces kept in memory only are offered to it again this often… */
+export const UNSAVED_RETRY_MS = 1000;
+/** …this many at a time (oldest first), so a long outage does not turn into one huge transaction. */
+const UNSAVED_PER_TRY = 5000;
 
 /**
  * A flat copy: the values come sliced out of the request URL, and a key built from slices would keep the whole URL
@@ -64,6 +69,9 @@ export class NonceGuard {
   /** When the newest nonce forgotten before its window ended had been seen; -Infinity if none. */
   private lastEarlySeenAt = -Infinity;
   private inEpisode = false;
+  /** Accepted nonces the state file refused (oldest first): refused again from memory, written once it takes writes. */
+  private unsaved: NonceEntry[] = [];
+  private unsavedRetryAt = 0;
   private readonly capacity: number;
   private readonly windowMs: number;
   private readonly log?: Log;
@@ -100,7 +108,7 @@ export class NonceGuard {
     }
   }
 
-  /** Resolves false for a replay; true once the nonce is durably recorded. O(1). */
+  /** Resolves false for a replay; true once the nonce is recorded (durably, unless the state file refuses writes). O(1). */
   remember(accessKeyId: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
     const k = key(accessKeyId, nonce);
     // A remembered nonce past its expiry could only come with a Timestamp the window already refuses.
@@ -119,15 +127,16 @@ export class NonceGuard {
     this.expiries[slot] = expiresAt;
     this.seen[slot] = now;
     this.index.set(k, seq);
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       if (this.batch.length === 0) setImmediate(() => this.flush());
-      this.batch.push({ slot, seq, accessKeyId, nonce, expiresAt, seenAt: now, resolve, reject });
+      this.batch.push({ slot, seq, accessKeyId, nonce, expiresAt, seenAt: now, resolve });
     });
   }
 
   /** Background step: forgets a bounded number of expired nonces (oldest first) and closes an episode that is over. */
   tick(now: number): void {
     this.forgetExpired(now, FORGET_PER_TICK);
+    if (this.unsaved.length > 0 && now >= this.unsavedRetryAt) this.writeUnsaved(now);
     if (this.inEpisode && now - this.lastEarlySeenAt >= this.windowMs) {
       this.inEpisode = false;
       this.log?.info({ capacity: this.capacity, windowSec: this.windowMs / 1000 }, 'replay protection covers the whole window again');
@@ -147,6 +156,7 @@ export class NonceGuard {
 
   clear(): void {
     this.flush();
+    this.unsaved = [];
     this.index.clear();
     this.keys = [];
     this.expiries = [];
@@ -197,17 +207,42 @@ export class NonceGuard {
     this.batch = [];
     try {
       this.repo.putMany(batch);
-      for (const w of batch) w.resolve(true);
+      // The state file takes writes again: what it refused before goes next.
+      if (this.unsaved.length > 0) this.unsavedRetryAt = 0;
     } catch (err) {
-      // Not recorded, so not used: the client may retry with the same nonce.
-      for (const w of batch) {
-        const k = key(w.accessKeyId, w.nonce);
-        if (this.index.get(k) === w.seq) {
-          this.index.delete(k);
-          if (this.keys[w.slot] === k) this.keys[w.slot] = undefined;
-        }
-        w.reject(err);
-      }
+      this.keepUnsaved(batch, err);
     }
+    // Recorded either way: a replay is refused from memory even when the disk said no.
+    for (const w of batch) w.resolve(true);
+  }
+
+  private keepUnsaved(entries: NonceEntry[], err: unknown): void {
+    if (this.unsaved.length === 0) {
+      this.log?.warn(
+        { reason: storageFailure(err) ?? (err as Error).message },
+        'nonces cannot be written to the state file: they are refused from memory only until it takes writes again (a restart meanwhile forgets them)',
+      );
+      // seenAt is the clock the ticks bring. Not pushed back by later refusals: each retry also drops what the ring forgot.
+      this.unsavedRetryAt = entries[0].seenAt + UNSAVED_RETRY_MS;
+    }
+    for (const e of entries) {
+      const { slot, seq, accessKeyId, nonce, expiresAt, seenAt } = e;
+      this.unsaved.push({ slot, seq, accessKeyId, nonce, expiresAt, seenAt });
+    }
+  }
+
+  /** Offers the oldest refused nonces to the state file again; those already forgotten or replaced in the ring are dropped. */
+  private writeUnsaved(now: number): void {
+    const live = this.unsaved.filter((e) => this.index.get(key(e.accessKeyId, e.nonce)) === e.seq);
+    const chunk = live.slice(0, UNSAVED_PER_TRY);
+    try {
+      this.repo.putMany(chunk);
+    } catch {
+      this.unsaved = live;
+      this.unsavedRetryAt = now + UNSAVED_RETRY_MS;
+      return;
+    }
+    this.unsaved = live.slice(chunk.length);
+    if (this.unsaved.length === 0) this.log?.info({}, 'the state file takes writes again: every nonce kept in memory is written');
   }
 }

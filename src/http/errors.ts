@@ -6,9 +6,12 @@ import http, { STATUS_CODES } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { ApiError, Errors } from '../errors.js';
+import { storageFailure } from '../store/failure.js';
 
 function toApiError(err: FastifyError, req: FastifyRequest, bodyLimit: number): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  const storage = storageFailure(err);
+  if (storage) return Errors.storageUnavailable(storage);
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return Errors.tooLarge(bodyLimit);
   if (err.statusCode === 415) return Errors.unsupportedMediaType(req.headers['content-type'] ?? '');
   if (err.statusCode === 408) return Errors.requestTimeout();

@@ -11,13 +11,19 @@ const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
 db.pragma('journal_size_limit = ' + workerData.walLimitBytes);
 const pageSize = db.pragma('page_size', { simple: true });
+// A full disk fails every checkpoint until space comes back: reported once per outage, not once a second.
+let failing = false;
 const timer = setInterval(() => {
   try {
     // PASSIVE never blocks the writer but, under steady writes, never lets the WAL start over: once it has grown past
     // the limit, a TRUNCATE (which briefly holds writers back, with little left to copy after PASSIVE) resets it to 0.
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
     if (r && r.log * pageSize > workerData.walLimitBytes) db.pragma('wal_checkpoint(TRUNCATE)');
-  } catch (e) { parentPort.postMessage({ error: String(e && e.message || e) }); }
+    failing = false;
+  } catch (e) {
+    if (!failing) parentPort.postMessage({ error: String(e && e.message || e) });
+    failing = true;
+  }
 }, workerData.intervalMs);
 parentPort.on('message', (m) => { if (m === 'stop') { clearInterval(timer); db.close(); parentPort.close(); } });
 `;

@@ -1,4 +1,5 @@
-// tasks/runners.ts — the work of each task kind: slow backend call outside any transaction, then one short transaction.
+// tasks/runners.ts — the work of each task kind: slow backend call outside any transaction, then one short transaction;
+// a result the state file refuses is undone (no memcached left that no row knows of) and left for a later run.
 import type { Logger } from 'pino';
 import type { Store, Instance, Task } from '../store/index.js';
 import type { Endpoint, InstanceSpec, MemcachedBackend } from '../backends/types.js';
@@ -6,6 +7,7 @@ import type { Fixtures } from '../fixtures.js';
 import type { EmulatorClock } from '../clock.js';
 import type { FaultEffect } from '../harness/types.js';
 import { PRODUCT, TASK_RULES, confSizeToMb } from '../domain/instance.js';
+import { isStorageFailure, storageFailure } from '../store/failure.js';
 
 /** What fault rules decided for a task (harness/faults.ts implements it). */
 export interface TaskFaultHook {
@@ -43,29 +45,40 @@ export function endpointOf(inst: Pick<Instance, 'address' | 'port' | 'backendRef
   return { address: inst.address, port: inst.port, ref: inst.backendRef ?? undefined };
 }
 
-/** The slow part of each kind; returns what to record (besides the status) once it succeeded. */
-async function work(d: RunnerDeps, task: Task, inst: Instance): Promise<() => void> {
+/** What a successful slow part leaves: the rows to write, and how to stop what it started if they cannot be written. */
+interface Done {
+  record(): void;
+  undo?(): Promise<void>;
+}
+
+/** The slow part of each kind. */
+async function work(d: RunnerDeps, task: Task, inst: Instance): Promise<Done> {
   const { store, backend, clock } = d;
   const ep = endpointOf(inst);
   switch (task.kind) {
     case 'create': {
       // After a crash the memcached may already be up (adopted at start-up): don't start a second one.
       const endpoint = ep && (await backend.isUp(ep)) ? ep : await backend.provision(specOf(inst, d.fixtures.current));
-      return () => {
-        if (!store.instances.recordEndpoint(inst.id, endpoint)) void backend.destroy(inst.id, endpoint);
+      return {
+        record: () => {
+          if (!store.instances.recordEndpoint(inst.id, endpoint)) void backend.destroy(inst.id, endpoint);
+        },
+        // A create that is not recorded leaves no memcached: the retry starts one again.
+        undo: () => backend.destroy(inst.id, endpoint),
       };
     }
     case 'update': {
       const confSize = String(task.params.ConfSize);
       if (confSize !== inst.confSize) await backend.resize(need(ep), confSizeToMb(confSize));
-      return () => store.instances.setConf(inst.id, confSize, clock.now());
+      return { record: () => store.instances.setConf(inst.id, confSize, clock.now()) };
     }
+    // Flushing or destroying again on the retry is harmless.
     case 'clear':
       await backend.flush(need(ep));
-      return () => {};
+      return { record: () => {} };
     case 'delete':
       await backend.destroy(inst.id, ep);
-      return () => {};
+      return { record: () => {} };
   }
 }
 
@@ -74,35 +87,76 @@ function need(ep: Endpoint | undefined): Endpoint {
   return ep;
 }
 
+/**
+ * How a run ended: recorded (the task is FINISH or ERROR), or not, because the state file refused the write: then the
+ * task stays DOING for a later run, and whatever this run started was stopped again.
+ */
+export type RunOutcome = { recorded: true } | { recorded: false; error: unknown };
+const RECORDED: RunOutcome = { recorded: true };
+
 /** Runs one DOING task to its end, moving its instance as TASK_RULES declares; never throws. */
-export async function runTask(d: RunnerDeps, task: Task): Promise<void> {
+export async function runTask(d: RunnerDeps, task: Task): Promise<RunOutcome> {
   const { store, clock, log } = d;
   const rule = TASK_RULES[task.kind];
   const inst = store.instances.get(task.instanceId);
   if (!inst) {
-    store.tasks.finish(task.id, 'ERROR', clock.now(), 'the instance no longer exists');
-    return;
+    try {
+      store.tasks.finish(task.id, 'ERROR', clock.now(), 'the instance no longer exists');
+      return RECORDED;
+    } catch (e) {
+      return unrecorded(d, task, e);
+    }
   }
+  let done: Done;
   try {
     const fault = d.taskFaults?.effectFor(task.id);
     if (fault?.type === 'task-error') throw new Error(fault.message || 'injected by a fault rule');
-    const record = await work(d, task, inst);
+    done = await work(d, task, inst);
+  } catch (e) {
+    return fail(d, task, inst, `${task.kind} failed: ${(e as Error).message}`);
+  }
+  try {
     store.tx(() => {
-      record();
+      done.record();
       if (rule.success === 'gone') store.instances.remove(inst.id);
       else if (inst.status !== rule.success || inst.errorReason !== null) store.instances.setStatus(inst.id, rule.success, clock.now());
       store.tasks.finish(task.id, 'FINISH', clock.now());
     });
-    log.info({ taskId: task.id, instanceId: inst.id, kind: task.kind }, 'task finished');
-    const after = store.instances.get(inst.id);
-    d.taskFaults?.afterTask(task.id, inst.id, after && endpointOf(after));
   } catch (e) {
-    const reason = `${task.kind} failed: ${(e as Error).message}`;
+    // Nothing of the result was written: stop what this run started, so no memcached runs that no row knows of.
+    try {
+      await done.undo?.();
+    } catch (stopErr) {
+      log.warn({ taskId: task.id, instanceId: inst.id, reason: (stopErr as Error).message }, 'could not stop the memcached of a task whose result was not recorded');
+    }
+    if (isStorageFailure(e)) return unrecorded(d, task, e);
+    return fail(d, task, inst, `${task.kind} failed: its result could not be recorded: ${(e as Error).message}`);
+  }
+  log.info({ taskId: task.id, instanceId: inst.id, kind: task.kind }, 'task finished');
+  const after = store.instances.get(inst.id);
+  d.taskFaults?.afterTask(task.id, inst.id, after && endpointOf(after));
+  return RECORDED;
+}
+
+function fail(d: RunnerDeps, task: Task, inst: Instance, reason: string): RunOutcome {
+  const { store, clock } = d;
+  const rule = TASK_RULES[task.kind];
+  try {
     store.tx(() => {
       store.instances.setStatus(inst.id, rule.failure, clock.now(), reason);
       store.tasks.finish(task.id, 'ERROR', clock.now(), reason);
     });
-    log.warn({ taskId: task.id, instanceId: inst.id, kind: task.kind, reason }, 'task failed');
-    d.taskFaults?.afterTask(task.id, inst.id, undefined);
+  } catch (e) {
+    return unrecorded(d, task, e);
   }
+  d.log.warn({ taskId: task.id, instanceId: inst.id, kind: task.kind, reason }, 'task failed');
+  d.taskFaults?.afterTask(task.id, inst.id, undefined);
+  return RECORDED;
+}
+
+/** The scheduler warns once per outage and holds the tasks back; one line per task would flood the log. */
+function unrecorded(d: RunnerDeps, task: Task, error: unknown): RunOutcome {
+  const reason = storageFailure(error) ?? (error as Error).message;
+  d.log.debug({ taskId: task.id, instanceId: task.instanceId, kind: task.kind, reason }, 'task result not recorded; it runs again later');
+  return { recorded: false, error };
 }

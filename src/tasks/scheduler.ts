@@ -5,6 +5,8 @@ import type { TaskKind } from '../domain/instance.js';
 import type { TaskMode } from '../config.js';
 import { runTask, type RunnerDeps } from './runners.js';
 import { Watchdog } from './watchdog.js';
+import { StorageHold } from './storage-hold.js';
+import { isStorageFailure } from '../store/failure.js';
 
 export interface SchedulerOptions {
   /** timed: a task runs once due (created + its kind's delay, in the emulator's time); manual: only when asked. */
@@ -33,12 +35,14 @@ export class Scheduler {
   private again = false;
   private stopped = true;
   private readonly watchdog?: Watchdog;
+  private readonly hold: StorageHold;
 
   constructor(
     private readonly d: RunnerDeps,
     private readonly opts: SchedulerOptions,
   ) {
     if (opts.watchdogMs > 0) this.watchdog = new Watchdog(d, opts.watchdogMs);
+    this.hold = new StorageHold(d.log);
   }
 
   /** What the runners work with (reset re-seeds through it). */
@@ -122,12 +126,14 @@ export class Scheduler {
     this.busy = true;
     try {
       await this.exclusive(async () => {
-        await this.tick(this.mode === 'timed' ? isDue : () => false);
+        // While the state file refuses writes, tasks wait out the hold (an explicit run or advance still tries).
+        if (this.hold.remaining() === 0) await this.tick(this.mode === 'timed' ? isDue : () => false);
         await this.watch();
       });
       this.pruneHistory();
     } catch (e) {
-      this.d.log.error({ err: e }, 'scheduler tick failed');
+      if (isStorageFailure(e)) this.hold.refused(e);
+      else this.d.log.error({ err: e }, 'scheduler tick failed');
     } finally {
       this.busy = false;
       if (!this.stopped) this.arm(this.again ? 0 : this.nextDelay());
@@ -148,7 +154,8 @@ export class Scheduler {
     const now = this.d.clock.now();
     let wait = IDLE_POLL_MS;
     if (this.mode === 'timed') {
-      for (const t of this.d.store.tasks.pending()) if (!this.d.taskFaults?.isHung(t.id)) wait = Math.min(wait, Math.max(0, (t.dueAt ?? 0) - now));
+      const held = this.hold.remaining();
+      for (const t of this.d.store.tasks.pending()) if (!this.d.taskFaults?.isHung(t.id)) wait = Math.min(wait, Math.max(held, (t.dueAt ?? 0) - now));
     }
     if (this.watchdog) wait = Math.min(wait, this.watchdog.dueIn());
     return wait;
@@ -159,7 +166,10 @@ export class Scheduler {
     if (this.watchdog && this.watchdog.dueIn() === 0) await this.watchdog.slice();
   }
 
-  /** Starts NEW tasks (due at created + their kind's delay), then runs the picked ones; returns the ids it ran. */
+  /**
+   * Starts NEW tasks (due at created + their kind's delay), then runs the picked ones; returns the ids it ran. Throws
+   * the state file's refusal once every run has settled (an instance whose result was refused runs nothing after it).
+   */
   private async tick(pick: Pick): Promise<number[]> {
     const { store, clock, taskFaults } = this.d;
     const now = clock.now();
@@ -190,12 +200,19 @@ export class Scheduler {
       queues.set(t.instanceId, q);
     }
     const ran: number[] = [];
+    let refused: { error: unknown } | undefined;
     await runLimited([...queues.values()], this.opts.concurrency ?? 16, async (q) => {
       for (const t of q) {
-        await runTask(this.d, t);
+        const outcome = await runTask(this.d, t);
+        if (!outcome.recorded) {
+          refused ??= { error: outcome.error };
+          return;
+        }
         ran.push(t.id);
       }
     });
+    if (refused) throw refused.error;
+    if (ran.length > 0) this.hold.accepted();
     return ran;
   }
 }
@@ -210,10 +227,12 @@ export function taskDelays(c: { taskDelayMs: number; createDelayMs?: number; upd
   };
 }
 
+/** Settles only once every worker has: a run still in flight when its sibling failed would outlive a stop(). */
 async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]);
   });
-  await Promise.all(workers);
+  const failed = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -1,5 +1,6 @@
 // tasks/watchdog.ts — turns a watched instance whose memcached is gone (or silent several checks in a row) into `error`;
-// walks the instances in small slices spread over its period (never all at once); called between ticks only.
+// walks the instances in small slices spread over its period (never all at once); called between ticks only. A status it
+// cannot write is tried again on the next sweep.
 import type { Watched } from '../store/instances.js';
 import type { Endpoint, Health } from '../backends/types.js';
 import { HEALTH_RULES } from '../domain/instance.js';
@@ -78,7 +79,9 @@ export class Watchdog {
       if (watched(inst) && !busy.has(inst.id)) mine.push(inst);
       else this.strikes.delete(inst.id);
     }
-    await Promise.all(mine.map((inst) => this.check(inst)));
+    // Every check settles before a refused write is reported: the scheduler then holds its tasks, the next sweep retries.
+    const failed = (await Promise.allSettled(mine.map((inst) => this.check(inst)))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** The walk starts over; streaks of instances no longer watched (deleted meanwhile, say) are forgotten. */

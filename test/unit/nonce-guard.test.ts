@@ -107,20 +107,34 @@ describe('NonceGuard', () => {
     await store.close();
   });
 
-  it('does not count a nonce as used when it could not be recorded', async () => {
-    let fail = true;
+  it('item 5: a nonce the state file refuses is accepted once and refused on replay from memory, with one warning, and written once the file takes writes', async () => {
+    let down = true;
+    const written: string[] = [];
+    const warnings: Array<{ obj: object; msg: string }> = [];
+    const infos: string[] = [];
     const g = new NonceGuard(
       {
-        putMany: () => {
-          if (fail) throw new Error('disk full');
+        putMany: (batch) => {
+          if (down) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+          written.push(...batch.map((e) => e.nonce));
         },
         load: () => 0,
         removeAll: () => 0,
       },
-      { capacity: 10, windowMs: WINDOW },
+      { capacity: 10, windowMs: WINDOW, log: { warn: (obj, msg) => warnings.push({ obj, msg }), info: (_o, m) => infos.push(m) } },
     );
-    await expect(g.remember('ak', 'n3', 1000, 0)).rejects.toThrow('disk full');
-    fail = false;
-    expect(await g.remember('ak', 'n3', 1000, 0)).toBe(true);
+    expect(await g.remember('ak', 'n3', 5000, 0)).toBe(true);
+    expect(await g.remember('ak', 'n4', 5000, 10)).toBe(true);
+    expect(await g.remember('ak', 'n3', 5000, 20)).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].obj).toEqual({ reason: 'the disk holding the state file is full (SQLITE_FULL)' });
+    expect(warnings[0].msg).toMatch(/^nonces cannot be written to the state file/);
+
+    down = false;
+    g.tick(500); // before the retry is due: nothing written yet
+    expect(written).toEqual([]);
+    g.tick(1000);
+    expect(written).toEqual(['n3', 'n4']);
+    expect(infos).toContain('the state file takes writes again: every nonce kept in memory is written');
   });
 });
