@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { storageFailure } from './store/failure.js';
 import type { Logger } from 'pino';
 import { ConfigError, StartupError, VERSION, type Config } from './config.js';
 import { fixturesFor, WELL_KNOWN } from './fixtures.js';
@@ -112,7 +113,11 @@ function explain(e: unknown, config: Config): Error {
   if (e instanceof StartupError || e instanceof ConfigError) return e;
   const err = e as Error & { code?: string };
   if (typeof err.code === 'string' && err.code.startsWith('SQLITE_')) {
-    return Object.assign(new StartupError(`cannot open ${config.data} as the emulator's database (${err.code}: ${err.message}); fix: choose another --data file, or --data :memory:`), { cause: e });
+    // A full disk or an I/O error is fixed where the file lives, not by choosing another file.
+    const fix = /^SQLITE_(FULL|IOERR)/.test(err.code)
+      ? `${storageFailure(err)}; fix: free space (or mend the disk) where ${path.resolve(config.data)} lives, then start again`
+      : `cannot open ${config.data} as the emulator's database (${err.code}: ${err.message}); fix: choose another --data file, or --data :memory:`;
+    return Object.assign(new StartupError(fix), { cause: e });
   }
   return Object.assign(new StartupError(`start-up failed: ${err.message}`), { cause: e });
 }
