@@ -24,7 +24,7 @@ describe('seededRandom', () => {
 
 describe('Journal', () => {
   it('keeps the newest `capacity` entries, newest first, ids counting on across a clear', () => {
-    const j = new Journal(3);
+    const j = new Journal(3, 1 << 20);
     for (let i = 0; i < 5; i++) j.push(record(`A${i}`, 1000 + i));
     expect(j.query().entries.map((e) => [e.id, e.action])).toEqual([[5, 'A4'], [4, 'A3'], [3, 'A2']]);
     expect(j.clear()).toBe(3);
@@ -33,7 +33,7 @@ describe('Journal', () => {
   });
 
   it('filters by time (inclusive), instance and limit', () => {
-    const j = new Journal(10);
+    const j = new Journal(10, 1 << 20);
     j.push(record('A', 1000, ['i1']));
     j.push(record('B', 2000, ['i2']));
     j.push(record('C', 3000, ['i1']));
@@ -43,9 +43,9 @@ describe('Journal', () => {
   });
 
   it('capacity 0 keeps nothing', () => {
-    const j = new Journal(0);
+    const j = new Journal(0, 1 << 20);
     j.push(record('A', 1));
-    expect(j.query()).toEqual({ entries: [], size: 0, capacity: 0 });
+    expect(j.query()).toMatchObject({ entries: [], size: 0, capacity: 0, bytes: 0 });
   });
 
   it('reads epoch ms and ISO instants', () => {
