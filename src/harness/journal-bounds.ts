@@ -1,7 +1,7 @@
-// harness/journal-bounds.ts — what the journal keeps of one call: a copy bounded in length, width, depth and total size,
-// with a visible "[journal: …]" marker wherever something was cut, no secret, and no memory shared with the request.
-// Pure: no HTTP, no clock.
-import type { JournalAuth, JournalEntry } from './types.js';
+// harness/journal-bounds.ts — what the journal keeps of one call: its texts and fields bounded in length, width, depth
+// and total size, a visible "[journal: …]" marker wherever something was cut, no secret, and no view into a huge string
+// of the request (a cut is a fresh copy, so the rest is freed). Pure: no HTTP, no clock.
+import type { JournalEntry } from './types.js';
 
 /** The bounds of one entry (documented in docs/testing-harness.md; change both together). */
 export const ENTRY_BOUNDS = {
@@ -103,7 +103,8 @@ function keepObject(o: Record<string, unknown>, depth: number, b: Budget): Recor
     const key = cutText(k, ENTRY_BOUNDS.keyChars);
     if (key.cut) b.cut = true;
     b.chars += key.text.length + 4;
-    out[key.text] = keepValue(o[k], depth + 1, b);
+    // defineProperty: a key named __proto__ (JSON.parse makes it an own key) must stay a key, not become a prototype.
+    Object.defineProperty(out, key.text, { value: keepValue(o[k], depth + 1, b), enumerable: true, writable: true, configurable: true });
     kept++;
   }
   if (skipped > 0) out['…'] = b.marker(`${skipped} more keys`);
@@ -117,37 +118,64 @@ export function keepFields(input: Record<string, unknown>): { fields: Record<str
   return { fields, chars: b.chars, cut: b.cut };
 }
 
-/** One call's record as the journal keeps it: every text cut to its bound, `fields` copied within its bounds. */
-export function boundRecord(r: JournalRecord): { record: JournalRecord; chars: number; truncated: boolean } {
-  let chars = ENTRY_OVERHEAD_CHARS;
-  let truncated = false;
-  const text = (s: string, max: number = ENTRY_BOUNDS.textChars): string => {
-    const t = cutText(s, max);
-    if (t.cut) truncated = true;
-    chars += t.text.length;
-    return t.text;
-  };
-  const orNull = (s: string | null) => (s === null ? null : text(s));
-  const kept = keepFields(r.fields);
-  chars += kept.chars;
-  let auth: JournalAuth | null = null;
-  if (r.auth) {
-    auth = { ...r.auth, message: text(r.auth.message) };
+/**
+ * What `fields` weighs if it can be kept as it is (flat, few keys, short strings, nothing secret), else -1. Most calls
+ * are so: keeping their own object costs no copy (the strings JSON.parse made are the call's own, not slices).
+ */
+function flatChars(o: Record<string, unknown>): number {
+  let chars = 2;
+  let n = 0;
+  for (const k in o) {
+    if (++n > ENTRY_BOUNDS.keys || k.length > ENTRY_BOUNDS.keyChars || SECRET.test(k)) return -1;
+    const v = o[k];
+    if (typeof v === 'string') {
+      if (v.length > ENTRY_BOUNDS.stringChars) return -1;
+      chars += v.length + 2;
+    } else if (v !== null && typeof v === 'object') return -1;
+    else chars += 8;
+    chars += k.length + 4;
+  }
+  return chars > ENTRY_BOUNDS.fieldsChars ? -1 : chars;
+}
+
+/** Counts what an entry's texts weigh, cutting any past its bound. */
+class Texts {
+  chars = ENTRY_OVERHEAD_CHARS;
+  cut = false;
+  keep(s: string, max: number = ENTRY_BOUNDS.textChars): string {
+    if (s.length > max) {
+      s = cutText(s, max).text;
+      this.cut = true;
+    }
+    this.chars += s.length;
+    return s;
+  }
+}
+
+/**
+ * Cuts one call's record, in place, to what the journal keeps (the journal owns the record from then on): every text
+ * to its bound, `fields` to a bounded copy unless it is small and flat. Returns what the entry weighs.
+ */
+export function boundRecord(r: JournalRecord): { chars: number; truncated: boolean } {
+  const t = new Texts();
+  r.path = t.keep(r.path);
+  r.message = t.keep(r.message);
+  r.requestId = t.keep(r.requestId);
+  if (r.action !== null) r.action = t.keep(r.action);
+  if (r.accessKeyId !== null) r.accessKeyId = t.keep(r.accessKeyId);
+  if (r.instanceIds.some((id) => id.length > ENTRY_BOUNDS.keyChars)) r.instanceIds = r.instanceIds.map((id) => t.keep(id, ENTRY_BOUNDS.keyChars));
+  else for (const id of r.instanceIds) t.chars += id.length;
+  const auth = r.auth;
+  if (auth) {
+    auth.message = t.keep(auth.message);
     for (const k of ['accessKeyId', 'signatureMethod', 'canonicalQuery', 'stringToSign'] as const) {
-      const v = r.auth[k];
-      if (v !== undefined) auth[k] = text(v);
+      const v = auth[k];
+      if (v !== undefined) auth[k] = t.keep(v);
     }
   }
-  const record: JournalRecord = {
-    ...r,
-    path: text(r.path),
-    action: orNull(r.action),
-    message: text(r.message),
-    accessKeyId: orNull(r.accessKeyId),
-    requestId: text(r.requestId),
-    fields: kept.fields,
-    instanceIds: r.instanceIds.map((id) => text(id, ENTRY_BOUNDS.keyChars)),
-    auth,
-  };
-  return { record, chars, truncated: truncated || kept.cut };
+  const flat = flatChars(r.fields);
+  if (flat >= 0) return { chars: t.chars + flat, truncated: t.cut };
+  const kept = keepFields(r.fields);
+  r.fields = kept.fields;
+  return { chars: t.chars + kept.chars, truncated: t.cut || kept.cut };
 }

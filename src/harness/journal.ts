@@ -62,9 +62,14 @@ export class Journal {
 
   push(r: JournalRecord): void {
     if (this.capacity === 0) return;
-    const { record, chars, truncated } = boundRecord(r);
+    const { chars, truncated } = boundRecord(r);
+    // The record becomes the entry as it is: one object per call, no copy (this runs on every API call).
+    const kept = r as Kept;
+    kept.id = this.nextId++;
+    kept.chars = chars;
+    kept.truncated = truncated;
     if (this.count === this.capacity) this.dropOldest();
-    this.ring[this.head] = { ...record, id: this.nextId++, chars, truncated };
+    this.ring[this.head] = kept;
     this.head = (this.head + 1) % this.capacity;
     this.count++;
     this.chars += chars;
