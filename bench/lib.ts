@@ -1,6 +1,6 @@
 // bench/lib.ts — shared bench helpers: spawn/stop children, parse the ready line, /proc RSS, loopback-only HTTP and memcached probes, stats and tables.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
@@ -93,6 +93,77 @@ export async function stopChild(child: Child, graceMs = 20_000): Promise<{ code:
   const e = await child.exited;
   clearTimeout(timer);
   return { ...e, ms: Math.round(performance.now() - t0) };
+}
+
+export type EmulatorEntry = 'bundle' | 'tsx';
+
+/**
+ * Loaded before the emulator: answers the bench's 'mem' message with the emulator's own process.memoryUsage(), after
+ * a full GC when it runs with --expose-gc, so the heap figure is what is live, not what awaits collection.
+ */
+const MEM_PROBE = `data:text/javascript,${encodeURIComponent("if (process.send) process.on('message', (m) => { if (m === 'mem') { globalThis.gc?.(); process.send({ mem: process.memoryUsage() }); } });")}`;
+
+/**
+ * The emulator as `npm start` runs it (`bundle`, built first) or through tsx, on port 0 at log level info, with an
+ * IPC channel for heapOf(); resolves once its ready line gives the URL. `warnings` collects what it logs at warn and up.
+ */
+export async function startProbedEmulator(entry: EmulatorEntry, gc: boolean, args: string[]): Promise<Child & { url: string; warnings: string[] }> {
+  let main: string[];
+  if (entry === 'tsx') main = ['--import', 'tsx', 'src/server.ts'];
+  else {
+    const build = spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    if (build.status !== 0) throw new Error(`bundle build failed: ${build.stderr}`);
+    main = [path.join(ROOT, 'dist/server.mjs')];
+  }
+  const argv = [...(gc ? ['--expose-gc'] : []), '--import', MEM_PROBE, ...main, '--port', '0', '--log-level', 'info', ...args];
+  const proc = spawn('node', argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const tail: string[] = [];
+  const warnings: string[] = [];
+  let onUrl!: (u: string) => void;
+  const gotUrl = new Promise<string>((r) => (onUrl = r));
+  let buf = '';
+  proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
+    buf += s;
+    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
+      const line = buf.slice(0, i);
+      try {
+        const j = JSON.parse(line);
+        if (typeof j.url === 'string') onUrl(j.url);
+        if (j.level >= 40) warnings.push(j.msg);
+      } catch {
+        tail.push(line);
+      }
+    }
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (s: string) => tail.push(...s.split('\n').filter(Boolean)));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  const url = await Promise.race([gotUrl, sleep(20_000).then(() => Promise.reject(new Error(`not ready in 20 s:\n${tail.join('\n')}`)))]).catch((e) => {
+    proc.kill('SIGTERM'); // never leave a half-started server behind
+    throw e;
+  });
+  assertLoopback(new URL(url).hostname);
+  return { proc, pid: proc.pid!, tail: () => tail.slice(-20).join('\n'), exited, url, warnings };
+}
+
+/** The emulator's process.memoryUsage() through the IPC channel of startProbedEmulator(); undefined after 2 s. */
+export function heapOf(child: Child): Promise<NodeJS.MemoryUsage | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 2000);
+    child.proc.once('message', (m: { mem?: NodeJS.MemoryUsage }) => {
+      clearTimeout(timer);
+      resolve(m.mem);
+    });
+    child.proc.send!('mem');
+  });
+}
+
+/** Open file descriptors of a process (sockets included), or NaN if it is gone. */
+export function openFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Resident set size in KiB, or undefined if the process is gone. */

@@ -8,13 +8,12 @@
 // BENCH_SOAK_PREFILL (0: that many live nonces written to the state file before start, e.g. 100000 to start at the
 // default capacity, which a slow machine would take minutes to reach), BENCH_SOAK_ENTRY (bundle | tsx), BENCH_SOAK_GC (1: a full GC before each heap sample; 0: none), BENCH_EMU_ARGS (extra emulator flags, e.g. "--nonce-capacity 50000").
 import autocannon from 'autocannon';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CdsMemcachedClient } from '../src/client/index.js';
 import { createStore } from '../src/store/index.js';
-import { DOC_CREATE, ROOT, assertLoopback, httpRequest, note, printTable, round, rssKb, sleep, stopChild, tmpDir, type Child } from './lib.js';
+import { DOC_CREATE, heapOf, httpRequest, note, openFds, printTable, round, rssKb, sleep, startProbedEmulator, stopChild, tmpDir, type Child, type EmulatorEntry } from './lib.js';
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
 const WINDOW_S = Number(process.env.BENCH_SOAK_WINDOW_S ?? 60);
@@ -22,77 +21,16 @@ const SAMPLE_S = Number(process.env.BENCH_SOAK_SAMPLE_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const CHURN_WORKERS = Number(process.env.BENCH_SOAK_CHURN_WORKERS ?? 2);
 const BACKEND = process.env.BENCH_SOAK_BACKEND ?? 'none';
-const ENTRY = process.env.BENCH_SOAK_ENTRY ?? 'bundle';
+const ENTRY = (process.env.BENCH_SOAK_ENTRY ?? 'bundle') as EmulatorEntry;
 const EXTRA = (process.env.BENCH_EMU_ARGS ?? '').split(' ').filter(Boolean);
 const PREFILL = Number(process.env.BENCH_SOAK_PREFILL ?? 0);
 const RSS_GOAL_MIB = 200;
 const P99_GOAL_RATIO = 1.5;
 const MIB = 1024 * 1024;
 
-/**
- * Loaded before the emulator: answers the bench's 'mem' message with the emulator's own process.memoryUsage(), after
- * a full GC when BENCH_SOAK_GC=1 (the default), so the heap figure is what is live, not what awaits collection.
- */
+/** A full GC before each heap sample (BENCH_SOAK_GC=1, the default), so the heap figure is what is live. */
 const GC = process.env.BENCH_SOAK_GC !== '0';
-const PROBE = `data:text/javascript,${encodeURIComponent("if (process.send) process.on('message', (m) => { if (m === 'mem') { globalThis.gc?.(); process.send({ mem: process.memoryUsage() }); } });")}`;
-
-/** The emulator with an IPC channel (for its heap figures); resolves once its ready line gives the URL. */
-async function startEmulator(dataFile: string): Promise<Child & { url: string }> {
-  let entry: string[];
-  if (ENTRY === 'tsx') entry = ['--import', 'tsx', 'src/server.ts'];
-  else {
-    const build = spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-    if (build.status !== 0) throw new Error(`bundle build failed: ${build.stderr}`);
-    entry = [path.join(ROOT, 'dist/server.mjs')];
-  }
-  const args = [...(GC ? ['--expose-gc'] : []), '--import', PROBE, ...entry, '--port', '0', '--data', dataFile, '--backend', BACKEND, '--task-delay-ms', '0', '--log-level', 'info', ...EXTRA];
-  const proc = spawn('node', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  const tail: string[] = [];
-  const warnings: string[] = [];
-  let onUrl!: (u: string) => void;
-  const gotUrl = new Promise<string>((r) => (onUrl = r));
-  let buf = '';
-  proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    buf += s;
-    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
-      const line = buf.slice(0, i);
-      try {
-        const j = JSON.parse(line);
-        if (typeof j.url === 'string') onUrl(j.url);
-        if (j.level >= 40) warnings.push(j.msg);
-      } catch {
-        tail.push(line);
-      }
-    }
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (s: string) => tail.push(...s.split('\n').filter(Boolean)));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
-  const url = await Promise.race([gotUrl, sleep(20_000).then(() => Promise.reject(new Error(`not ready in 20 s:\n${tail.join('\n')}`)))]);
-  assertLoopback(new URL(url).hostname);
-  soakWarnings = warnings;
-  return { proc, pid: proc.pid!, tail: () => tail.slice(-20).join('\n'), exited, url };
-}
-let soakWarnings: string[] = [];
-
-function heapOf(child: Child): Promise<NodeJS.MemoryUsage | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), 2000);
-    child.proc.once('message', (m: { mem?: NodeJS.MemoryUsage }) => {
-      clearTimeout(timer);
-      resolve(m.mem);
-    });
-    child.proc.send('mem');
-  });
-}
-
 const fileKb = (f: string) => (existsSync(f) ? round(statSync(f).size / 1024, 0) : 0);
-const openFds = (pid: number) => {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return NaN;
-  }
-};
 
 /** Live nonces written the way the emulator writes them, so it starts with its ring already full. */
 async function prefill(dataFile: string, n: number): Promise<void> {
@@ -207,12 +145,12 @@ async function main() {
     process.stderr.write(`bench/soak.ts: over ${totalS + 180} s, giving up\n`);
     process.exit(1);
   }, (totalS + 180) * 1000);
-  let emu: (Child & { url: string }) | undefined;
+  let emu: Awaited<ReturnType<typeof startProbedEmulator>> | undefined;
   try {
     note(`starting the emulator (${ENTRY}, backend ${BACKEND})`);
     if (PREFILL > 0) await prefill(dataFile, PREFILL);
     const tStart = performance.now();
-    emu = await startEmulator(dataFile);
+    emu = await startProbedEmulator(ENTRY, GC, ['--data', dataFile, '--backend', BACKEND, '--task-delay-ms', '0', ...EXTRA]);
     const startMs = round(performance.now() - tStart, 0);
     const e = emu;
     const client = new CdsMemcachedClient({ endpoint: e.url });
@@ -286,7 +224,7 @@ async function main() {
       [`p99 first / last window ms (goal ratio <= ${P99_GOAL_RATIO})`, `${first.p99} / ${last.p99} = ${p99Ratio} ${p99Ratio <= P99_GOAL_RATIO ? 'OK' : 'OVER GOAL'}`],
       ['max WAL KiB / max db KiB', `${Math.max(...samples.map((s) => s.walKiB))} / ${Math.max(...samples.map((s) => s.dbKiB))}`],
       ['open fds first / max / last', `${samples[0].fds} / ${Math.max(...samples.map((s) => s.fds))} / ${samples[samples.length - 1].fds}`],
-      ['emulator warnings logged', soakWarnings.length ? [...new Set(soakWarnings)].join(' | ').slice(0, 200) : 'none'],
+      ['emulator warnings logged', e.warnings.length ? [...new Set(e.warnings)].join(' | ').slice(0, 200) : 'none'],
       ['SIGTERM -> exit (code, ms)', `${exit.code ?? exit.signal}, ${exit.ms}`],
     ]);
     const ok = maxRss < RSS_GOAL_MIB && p99Ratio <= P99_GOAL_RATIO && badRequests === 0 && tally.errors.length === 0;

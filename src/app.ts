@@ -83,7 +83,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     backendReason,
     fixtures: { current: fixtures },
     authViolations: [],
-    journal: new Journal(config.journalSize),
+    journal: new Journal(config.journalSize, config.journalMaxBytes),
     faults: new FaultRules(
       { log, destroy: (id, ep) => backend.destroy(id, ep), wake: () => scheduler?.wake(), nowIso: () => new Date(clock.wallNow()).toISOString() },
       startupFaults,

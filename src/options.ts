@@ -30,6 +30,7 @@ export interface Config {
   clearDelayMs?: number;
   deleteDelayMs?: number;
   journalSize: number;
+  journalMaxBytes: number;
   faultsFile: string;
   // Hardening.
   nonceCapacity: number;
@@ -82,6 +83,7 @@ export const OPTIONS: Option[] = [
   { flag: 'clear-delay-ms', env: 'CDS_EMU_CLEAR_DELAY_MS', def: '', help: 'delay of clear tasks (default: --task-delay-ms)', parse: optInt('--clear-delay-ms', 0, 86_400_000), key: 'clearDelayMs', shown: '--task-delay-ms' },
   { flag: 'delete-delay-ms', env: 'CDS_EMU_DELETE_DELAY_MS', def: '', help: 'delay of delete tasks (default: --task-delay-ms)', parse: optInt('--delete-delay-ms', 0, 86_400_000), key: 'deleteDelayMs', shown: '--task-delay-ms' },
   { flag: 'journal-size', env: 'CDS_EMU_JOURNAL_SIZE', def: '1000', help: 'how many API calls /_emulator/requests keeps (a ring); 0 = journal off', parse: int('--journal-size', 0, 1_000_000), key: 'journalSize' },
+  { flag: 'journal-max-bytes', env: 'CDS_EMU_JOURNAL_MAX_BYTES', def: String(16 * 1024 * 1024), help: 'most the request journal weighs (its entries as JSON); past it the oldest entries are dropped. An entry keeps at most 4 KB of a string field', parse: int('--journal-max-bytes', 1024 * 1024, 1024 * 1024 * 1024), key: 'journalMaxBytes' },
   { flag: 'faults', env: 'CDS_EMU_FAULTS', def: '', help: 'JSON file of fault rules to install at start-up (same shape as POST /_emulator/faults)', parse: str, key: 'faultsFile', shown: 'none' },
   { flag: 'nonce-capacity', env: 'CDS_EMU_NONCE_CAPACITY', def: '100000', help: 'most SignatureNonces remembered (memory and disk, ~150 bytes each); past it the oldest are forgotten before their window ends (see replay in /_emulator/state)', parse: int('--nonce-capacity', 1, 100_000_000), key: 'nonceCapacity' },
   { flag: 'admin-token', env: 'CDS_EMU_ADMIN_TOKEN', def: '', help: 'if set, every /_emulator/ call needs "Authorization: Bearer <token>"', parse: str, key: 'adminToken', shown: 'none (no token needed)' },

@@ -1,8 +1,13 @@
-// harness/journal.ts — a bounded ring of the API calls the emulator answered, newest first on read; no HTTP, no secrets.
-import type { JournalEntry, JournalPage } from './types.js';
+// harness/journal.ts — a ring of the API calls the emulator answered, bounded in entries and in bytes, read newest first
+// a page at a time; no HTTP, no secrets (journal-bounds.ts decides what an entry keeps).
+import type { JournalEntry } from './types.js';
+import { boundRecord, type JournalRecord } from './journal-bounds.js';
 
-/** An entry as kept: the time as epoch ms (formatted only when read), to cost little per call. */
-export type JournalRecord = Omit<JournalEntry, 'id' | 'at'> & { atMs: number };
+export type { JournalRecord } from './journal-bounds.js';
+
+/** One answer holds at most this many entries, and stops before passing PAGE_MAX_BYTES (it always holds one). */
+export const PAGE_MAX_ENTRIES = 1000;
+export const PAGE_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface JournalFilter {
   action?: string;
@@ -11,15 +16,35 @@ export interface JournalFilter {
   sinceMs?: number;
   untilMs?: number;
   limit?: number;
+  /** Only entries with an id below / above this one (the paging cursors). */
+  before?: number;
+  after?: number;
 }
 
+/** One page, newest first; `nextBefore` is set when older entries match too (ask again with `before` = it). */
+export interface JournalResult {
+  entries: JournalEntry[];
+  size: number;
+  capacity: number;
+  bytes: number;
+  maxBytes: number;
+  nextBefore: number | null;
+}
+
+type Kept = JournalRecord & { id: number; chars: number; truncated: boolean };
+
 export class Journal {
-  private readonly ring: Array<(JournalRecord & { id: number }) | undefined>;
+  private readonly ring: Array<Kept | undefined>;
   private head = 0;
   private count = 0;
+  private chars = 0;
   private nextId = 1;
 
-  constructor(readonly capacity: number) {
+  /** `maxBytes` counts characters of the entries' JSON (`--journal-max-bytes`). */
+  constructor(
+    readonly capacity: number,
+    readonly maxBytes: number,
+  ) {
     this.ring = new Array(capacity);
   }
 
@@ -31,28 +56,52 @@ export class Journal {
     return this.count;
   }
 
-  push(r: JournalRecord): void {
-    if (this.capacity === 0) return;
-    (r as JournalRecord & { id: number }).id = this.nextId++;
-    this.ring[this.head] = r as JournalRecord & { id: number };
-    this.head = (this.head + 1) % this.capacity;
-    if (this.count < this.capacity) this.count++;
+  get bytes(): number {
+    return this.chars;
   }
 
-  /** Newest first. Ids keep counting upward across a clear. */
-  query(f: JournalFilter = {}): JournalPage {
+  push(r: JournalRecord): void {
+    if (this.capacity === 0) return;
+    const { chars, truncated } = boundRecord(r);
+    // The record becomes the entry as it is: one object per call, no copy (this runs on every API call).
+    const kept = r as Kept;
+    kept.id = this.nextId++;
+    kept.chars = chars;
+    kept.truncated = truncated;
+    if (this.count === this.capacity) this.dropOldest();
+    this.ring[this.head] = kept;
+    this.head = (this.head + 1) % this.capacity;
+    this.count++;
+    this.chars += chars;
+    // The newest entry always stays, even alone past the bound: an entry's own size is bounded (journal-bounds.ts).
+    while (this.chars > this.maxBytes && this.count > 1) this.dropOldest();
+  }
+
+  /** Newest first, from `before` down to `after` (ids are consecutive: the ring drops only its oldest). */
+  query(f: JournalFilter = {}): JournalResult {
     const entries: JournalEntry[] = [];
-    const limit = f.limit ?? this.capacity;
-    for (let i = 1; i <= this.count && entries.length < limit; i++) {
-      const r = this.ring[(this.head - i + this.capacity) % this.capacity]!;
+    const limit = Math.min(f.limit ?? PAGE_MAX_ENTRIES, PAGE_MAX_ENTRIES);
+    const newest = this.nextId - 1;
+    const oldest = this.nextId - this.count;
+    const from = Math.min(newest, (f.before ?? Infinity) - 1);
+    const to = Math.max(oldest, (f.after ?? 0) + 1);
+    let chars = 0;
+    let nextBefore: number | null = null;
+    for (let id = from; id >= to; id--) {
+      const r = this.at(id);
       if (f.action !== undefined && r.action !== f.action) continue;
       if (f.code !== undefined && r.code !== f.code) continue;
       if (f.instanceId !== undefined && !r.instanceIds.includes(f.instanceId)) continue;
       if (f.sinceMs !== undefined && r.atMs < f.sinceMs) continue;
       if (f.untilMs !== undefined && r.atMs > f.untilMs) continue;
+      if (entries.length >= limit || (entries.length > 0 && chars + r.chars > PAGE_MAX_BYTES)) {
+        nextBefore = entries.length > 0 ? entries[entries.length - 1].id : id + 1;
+        break;
+      }
+      chars += r.chars;
       entries.push(toEntry(r));
     }
-    return { entries, size: this.count, capacity: this.capacity };
+    return { entries, size: this.count, capacity: this.capacity, bytes: this.chars, maxBytes: this.maxBytes, nextBefore };
   }
 
   clear(): number {
@@ -60,13 +109,26 @@ export class Journal {
     this.ring.fill(undefined);
     this.head = 0;
     this.count = 0;
+    this.chars = 0;
     return n;
+  }
+
+  private at(id: number): Kept {
+    const back = this.nextId - id; // 1 = the newest
+    return this.ring[(this.head - back + this.capacity) % this.capacity]!;
+  }
+
+  private dropOldest(): void {
+    const i = (this.head - this.count + this.capacity) % this.capacity;
+    this.chars -= this.ring[i]!.chars;
+    this.ring[i] = undefined;
+    this.count--;
   }
 }
 
-function toEntry(r: JournalRecord & { id: number }): JournalEntry {
-  const { atMs, id, ...rest } = r;
-  return { id, at: new Date(atMs).toISOString(), ...rest };
+function toEntry(r: Kept): JournalEntry {
+  const { atMs, id, chars: _chars, truncated, ...rest } = r;
+  return { id, at: new Date(atMs).toISOString(), truncated, ...rest };
 }
 
 /** `since`/`until` of the query: epoch ms or an ISO 8601 date; undefined if unreadable. */

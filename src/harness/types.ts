@@ -58,7 +58,7 @@ export const FaultRule = Type.Composite([
 ]);
 export type FaultRule = Static<typeof FaultRule>;
 
-// ---- Request journal: GET /_emulator/requests?action=&code=&instanceId=&since=&until=&limit= ----
+// ---- Request journal: GET /_emulator/requests?action=&code=&instanceId=&since=&until=&limit=&before=&after= ----
 
 export const JournalAuth = Type.Object({
   code: Type.String(),
@@ -95,6 +95,8 @@ export const JournalEntry = Type.Object({
   taskIds: Type.Array(Type.Integer()),
   fault: Type.Union([Type.Object({ ruleId: Type.String(), effect: Type.String() }), Type.Null()]),
   auth: Type.Union([JournalAuth, Type.Null()]),
+  /** Something in this entry was cut to fit the journal's bounds: look for "[journal: …]" markers in its texts. */
+  truncated: Type.Boolean(),
 });
 export type JournalEntry = Static<typeof JournalEntry>;
 
@@ -104,6 +106,11 @@ export const JournalPage = Type.Object({
   /** Entries held now (before filtering), and the most it holds. */
   size: Type.Integer(),
   capacity: Type.Integer(),
+  /** What the entries held now weigh (characters of their JSON), and the most the journal keeps before dropping its oldest. */
+  bytes: Type.Integer(),
+  maxBytes: Type.Integer(),
+  /** The next (older) page of the same query, to GET as is; null when this page holds the oldest match. */
+  next: Type.Union([Type.String(), Type.Null()]),
 });
 export type JournalPage = Static<typeof JournalPage>;
 
@@ -114,7 +121,11 @@ export const JournalQuery = Type.Object({
   /** ISO 8601 or epoch ms; inclusive. */
   since: Type.Optional(Type.String()),
   until: Type.Optional(Type.String()),
+  /** At most this many entries (1000 at most; the default). */
   limit: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  /** Only entries whose id is below / above this one: `before` pages back, `after` reads what came since. */
+  before: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+  after: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
 });
 export type JournalQuery = Static<typeof JournalQuery>;
 

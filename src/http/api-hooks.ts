@@ -1,5 +1,6 @@
 // http/api-hooks.ts — the named steps the API pipeline calls around an action: the request journal's trace (route hooks,
-// zero cost when the journal is off) and the fault rules (before and after the action). Never keeps a secret or a signature.
+// zero cost when the journal is off) and the fault rules (before and after the action). Hands the journal what a call sent
+// as is: the journal keeps a bounded copy without secrets or signatures (harness/journal-bounds.ts).
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onErrorHookHandler, onResponseHookHandler } from 'fastify';
 import type { Ctx } from '../context.js';
 import type { Product } from '../actions/index.js';
@@ -21,24 +22,12 @@ declare module 'fastify' {
   }
 }
 
-// Never kept, whatever a client sends: its signature and anything that looks like a secret.
-const SECRET = /secret|signature|password|token/i;
 const NOT_BUSINESS = new Set<string>(COMMON_PARAMS);
 
 /** The path alone: the query holds the Signature, which is never kept. */
 function pathOf(url: string): string {
   const qi = url.indexOf('?');
   return qi < 0 ? url : url.slice(0, qi);
-}
-
-function safeFields(input: Record<string, unknown>): Record<string, unknown> {
-  let out: Record<string, unknown> | undefined;
-  for (const k in input) {
-    if (!SECRET.test(k)) continue;
-    out ??= { ...input };
-    delete out[k];
-  }
-  return out ?? input;
 }
 
 function createdIds(result: ActionResult): { instanceIds: string[]; taskIds: number[] } {
@@ -126,14 +115,14 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
       if (err !== undefined) {
         const fields: Record<string, unknown> = {};
         for (const k in q) if (!NOT_BUSINESS.has(k)) fields[k] = q[k];
-        t.fields = safeFields(fields);
+        t.fields = fields;
       }
     },
 
     received(req, input) {
       const t = req.trace;
       if (!t) return;
-      t.fields = safeFields(input);
+      t.fields = input;
       if (typeof input.InstanceId === 'string') t.instanceIds = [input.InstanceId];
     },
 

@@ -7,7 +7,7 @@ import type { Scheduler } from '../tasks/scheduler.js';
 import { Errors } from '../errors.js';
 import { ClockLimitError } from '../clock.js';
 import { CLOCK_LIMIT_MS, formatShanghai } from '../domain/instance.js';
-import { ClockAdvance, JournalQuery, type ClockState } from '../harness/types.js';
+import { ClockAdvance, JournalQuery, type ClockState, type JournalPage } from '../harness/types.js';
 import { faultInputProblem } from '../harness/faults.js';
 import { parseInstant, type JournalFilter } from '../harness/journal.js';
 import type { FaultRuleInput } from '../harness/types.js';
@@ -24,6 +24,9 @@ function problem(schema: Parameters<typeof Value.Errors>[0], value: unknown): st
 }
 
 function journalFilter(q: Record<string, string>): JournalFilter {
+  for (const name of ['limit', 'before', 'after'] as const) {
+    if (q[name] !== undefined && !/^[0-9]+$/.test(q[name])) throw Errors.invalidParameter(name, `must be a whole number${name === 'limit' ? '' : ' (an entry id)'}, got "${q[name]}"`);
+  }
   const bad = problem(JournalQuery, q);
   if (bad) throw Errors.invalidParameter('query', bad);
   const instant = (name: 'since' | 'until') => {
@@ -39,7 +42,16 @@ function journalFilter(q: Record<string, string>): JournalFilter {
     sinceMs: instant('since'),
     untilMs: instant('until'),
     limit: q.limit === undefined ? undefined : Number(q.limit),
+    before: q.before === undefined ? undefined : Number(q.before),
+    after: q.after === undefined ? undefined : Number(q.after),
   };
+}
+
+/** A page of the journal; `next` repeats the query with `before` moved past this page. */
+function journalPage(ctx: Ctx, q: Record<string, string>): JournalPage {
+  const { nextBefore, ...page } = ctx.journal.query(journalFilter(q));
+  const next = nextBefore === null ? null : `/_emulator/requests?${new URLSearchParams({ ...q, before: String(nextBefore) })}`;
+  return { ...page, next };
 }
 
 export function clockState(ctx: Ctx): ClockState {
@@ -75,7 +87,7 @@ export function registerHarnessRoutes(app: FastifyInstance, ctx: Ctx, scheduler:
   });
 
   // ---- request journal ----
-  app.get('/_emulator/requests', async (req) => ctx.journal.query(journalFilter(queryOf(req))));
+  app.get('/_emulator/requests', async (req) => journalPage(ctx, queryOf(req)));
   app.delete('/_emulator/requests', async () => ({ removed: ctx.journal.clear() }));
 
   // ---- clock ----

@@ -236,6 +236,22 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     await screenshot('journal-refused');
   });
 
+  it('item 7: the journal pages back with Older and returns with Newer', async (ctx) => {
+    const config = await (await fetch(`${emu.url}/_emulator/console-config`)).json();
+    if (!config.features.journal) ctx.skip();
+    for (let i = 0; i < 60; i++) await emu.client.call('MemcachedInstanceList', { Keyword: `page-${i}` });
+    await page.goto(`${emu.url}/_emulator/ui#/journal`);
+    const ids = () => page.locator('table.journal tr[data-entry]').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.entry)));
+    await expect.poll(async () => (await ids()).length).toBe(50);
+    const first = await ids();
+    await page.getByRole('button', { name: 'Older' }).click();
+    await expect.poll(async () => (await ids())[0]).toBe(first[49] - 1);
+    expect(await page.locator('main .card-meta').first().textContent()).toContain('an older page');
+    await page.getByRole('button', { name: 'Newer' }).click();
+    await expect.poll(async () => (await ids())[0]).toBeGreaterThanOrEqual(first[0]);
+    expect(await page.getByRole('button', { name: 'Newer' }).isDisabled()).toBe(true);
+  });
+
   it('adds a fault rule from the form, lists it, and removes it', async (ctx) => {
     const config = await (await fetch(`${emu.url}/_emulator/console-config`)).json();
     await page.getByRole('link', { name: 'Faults & clock' }).click();

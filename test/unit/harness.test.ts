@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import pino from 'pino';
 import { seededRandom } from '../../src/harness/random.js';
 import { Journal, parseInstant, type JournalRecord } from '../../src/harness/journal.js';
+import { cutText } from '../../src/harness/journal-bounds.js';
 import { FaultRules } from '../../src/harness/faults.js';
 import { resolveWhen } from '../../src/harness/seed.js';
 
@@ -24,7 +25,7 @@ describe('seededRandom', () => {
 
 describe('Journal', () => {
   it('keeps the newest `capacity` entries, newest first, ids counting on across a clear', () => {
-    const j = new Journal(3);
+    const j = new Journal(3, 1 << 20);
     for (let i = 0; i < 5; i++) j.push(record(`A${i}`, 1000 + i));
     expect(j.query().entries.map((e) => [e.id, e.action])).toEqual([[5, 'A4'], [4, 'A3'], [3, 'A2']]);
     expect(j.clear()).toBe(3);
@@ -33,7 +34,7 @@ describe('Journal', () => {
   });
 
   it('filters by time (inclusive), instance and limit', () => {
-    const j = new Journal(10);
+    const j = new Journal(10, 1 << 20);
     j.push(record('A', 1000, ['i1']));
     j.push(record('B', 2000, ['i2']));
     j.push(record('C', 3000, ['i1']));
@@ -43,9 +44,30 @@ describe('Journal', () => {
   });
 
   it('capacity 0 keeps nothing', () => {
-    const j = new Journal(0);
+    const j = new Journal(0, 1 << 20);
     j.push(record('A', 1));
-    expect(j.query()).toEqual({ entries: [], size: 0, capacity: 0 });
+    expect(j.query()).toMatchObject({ entries: [], size: 0, capacity: 0, bytes: 0 });
+  });
+
+  it('item 7: drops its oldest entries past maxBytes, and pages newest first by id with before/after', () => {
+    const j = new Journal(300, 1024 * 1024);
+    for (let i = 0; i < 300; i++) j.push({ ...record(`A${i}`, i), fields: { Note: 'z'.repeat(4000 + i) } });
+    const all = j.query();
+    expect(j.bytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(all.size).toBeLessThan(300);
+    expect(all.entries.map((e) => e.id)).toEqual(Array.from({ length: all.size }, (_, i) => 300 - i));
+    expect(all.nextBefore).toBeNull();
+    const page = j.query({ limit: 3, before: 290, after: 285 });
+    expect(page.entries.map((e) => e.id)).toEqual([289, 288, 287]);
+    expect(page.nextBefore).toBe(287);
+    expect(j.query({ limit: 3, before: 287, after: 285 })).toMatchObject({ entries: [{ id: 286 }], nextBefore: null });
+    expect(j.clear()).toBe(all.size);
+    expect(j.bytes).toBe(0);
+  });
+
+  it('item 7: a cut string never splits a surrogate pair, and says how much it lost', () => {
+    expect(cutText('ab😀cd', 3)).toEqual({ text: 'ab…[journal: cut 4 of 6 characters]', cut: true });
+    expect(cutText('short', 10)).toEqual({ text: 'short', cut: false });
   });
 
   it('reads epoch ms and ISO instants', () => {

@@ -1,4 +1,4 @@
-// ui/js/journal.js — the last API requests (GET /_emulator/requests): status and Code at a glance, and for a refused signature the server's StringToSign.
+// ui/js/journal.js — the API requests (GET /_emulator/requests), 50 a page, newest first: status and Code at a glance, and for a refused signature the server's StringToSign.
 import { control } from './api.js';
 import { h, setText, clear, fmtTime } from './dom.js';
 import { field } from './dialog.js';
@@ -23,6 +23,7 @@ function detail(entry) {
     ['Tasks', entry.taskIds.map((t) => `#${t}`).join(', ') || '—'],
   ];
   if (entry.fault) rows.push(['Fault rule', `${entry.fault.ruleId} (${entry.fault.effect})`]);
+  if (entry.truncated) rows.push(['Kept', 'cut to fit the journal\'s bounds: look for [journal: …] in the texts']);
   const auth = entry.auth;
   return h('div.journal-detail', {},
     h('dl.facts', {}, rows.map(([k, v]) => h('div.fact', {}, h('dt', {}, k), h('dd', {}, v)))),
@@ -49,18 +50,27 @@ export function mountJournal(main, app, arg) {
   const code = h('input', { name: 'code', placeholder: 'e.g. SignatureDoesNotMatch', autocomplete: 'off' });
   const meta = h('span.card-meta', { 'aria-live': 'off' });
   const tbody = h('tbody');
+  // Paging: `before` is the cursor of the page shown (undefined: the newest; a linked entry opens on its page); the
+  // cursors of newer pages stack so Newer can go back.
+  let before = /^\d+$/.test(arg ?? '') ? String(Number(arg) + 1) : undefined;
+  const newerCursors = [];
+  const older = h('button.btn', { type: 'button', disabled: true, onclick: () => { newerCursors.push(before); before = older.dataset.before; refresh(); } }, 'Older');
+  const newer = h('button.btn', { type: 'button', disabled: true, onclick: () => { before = newerCursors.pop(); refresh(); } }, 'Newer');
+  const toNewest = () => { before = undefined; newerCursors.length = 0; };
   const detailBox = h('section.card', { hidden: true, 'aria-labelledby': 'jd-title' }, h('h2.card-title', { id: 'jd-title' }, 'Request detail'), h('div'));
   const clearBtn = h('button.btn', { type: 'button', onclick: async () => {
     await control('DELETE', '/_emulator/requests');
+    toNewest();
     refresh();
   } }, 'Clear journal');
   clear(main,
     h('div.page-head', {}, h('div', {}, h('h1', {}, 'Request journal'), h('p.subtitle', {}, 'The latest signed API calls, newest first. Select one to see why it was answered so.')), clearBtn),
     h('section.card', { 'aria-label': 'Requests' },
-      h('form.toolbar', { role: 'search', onsubmit: (e) => { e.preventDefault(); refresh(); } }, field('Action', action), field('Code', code), h('button.btn', { type: 'submit' }, 'Filter'), meta),
-      h('div.table-wrap', {}, h('table.grid.journal', {}, h('thead', {}, h('tr', {}, ['Time', 'Action', 'HTTP', 'Code', 'ms', 'Instance', ''].map((c) => h('th', { scope: 'col' }, c)))), tbody))),
+      h('form.toolbar', { role: 'search', onsubmit: (e) => { e.preventDefault(); toNewest(); refresh(); } }, field('Action', action), field('Code', code), h('button.btn', { type: 'submit' }, 'Filter'), meta),
+      h('div.table-wrap', {}, h('table.grid.journal', {}, h('thead', {}, h('tr', {}, ['Time', 'Action', 'HTTP', 'Code', 'ms', 'Instance', ''].map((c) => h('th', { scope: 'col' }, c)))), tbody)),
+      h('div.toolbar', { role: 'navigation', 'aria-label': 'Journal pages' }, newer, older)),
     detailBox);
-  action.addEventListener('change', () => refresh());
+  action.addEventListener('change', () => { toNewest(); refresh(); });
   let timer;
   let gone = false;
   // #/journal/<entry id> opens that entry: a refused call can be linked to.
@@ -74,8 +84,14 @@ export function mountJournal(main, app, arg) {
       const q = new URLSearchParams({ limit: '50' });
       if (action.value) q.set('action', action.value);
       if (code.value.trim()) q.set('code', code.value.trim());
+      if (before) q.set('before', before);
       const page = await control('GET', `/_emulator/requests?${q}`);
-      setText(meta, `${page.entries.length} shown · ${page.size} kept of ${page.capacity}`);
+      setText(meta, `${page.entries.length} shown${before ? ' (an older page)' : ''} · ${page.size} kept of ${page.capacity}`);
+      // An emulator without paging answers no `next`: the buttons stay off.
+      const cursor = page.next ? new URLSearchParams(page.next.slice(page.next.indexOf('?') + 1)).get('before') : null;
+      older.disabled = !cursor;
+      if (cursor) older.dataset.before = cursor;
+      newer.disabled = before === undefined;
       const ids = page.entries.map((e) => `${e.id}`).join(',');
       // Rebuild only when the list changed, so a focused row keeps its focus.
       if (ids !== lastIds) {
