@@ -21,5 +21,6 @@ if (stale) {
   }
   process.stderr.write(`cds-memcached-emulator: rebuilt dist/ in ${((Date.now() - t0) / 1000).toFixed(1)} s (${stale})\n`);
 }
-// Same process: the signals npm forwards, or the terminal sends, reach the server's own handlers.
+// Same process: Ctrl-C, and what npm forwards where its shell execs us, reach the server's own handlers (where the
+// shell stays between npm and us, src/npm-parent.ts turns the shell's end into a graceful stop).
 await import(pathToFileURL(path.join(root, 'dist', 'server.mjs')).href);
