@@ -119,7 +119,7 @@ async function startupSeries(entry: string[], dir: string, tag: string): Promise
   return runs;
 }
 
-/** `npm start` runs the esbuild bundle (dist/server.mjs, built by its prestart step): build it, then time it. */
+/** `npm start` runs the esbuild bundle (dist/server.mjs, rebuilt first when a source is newer): build it, then time it. */
 async function compiledBuild(dir: string) {
   const t0 = performance.now();
   const build = spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -192,7 +192,7 @@ async function main() {
       ['tsx (node --import tsx src/server.ts) ms', `${tsxMedian}  [${tsxRuns.join(', ')}]`],
       ['npm start (node dist/server.mjs, the bundle) ms', compiledMedian === null ? `n/a: ${'error' in compiled ? compiled.error : ''}` : `${compiledMedian}  [${'runs' in compiled ? compiled.runs!.join(', ') : ''}]`],
       ['goal < 300 ms', `npm start ${compiledMedian !== null && compiledMedian < 300 ? 'OK' : 'MISSED'} (dev entry via tsx ${tsxMedian < 300 ? 'OK' : 'MISSED'})`],
-      ['bundle build (npm start\'s prestart) ms', compiled.buildMs],
+      ['bundle build (npm start, when a source is newer) ms', compiled.buildMs],
     ]);
     printTable('Emulator RSS (VmRSS, idle)', [
       ['after start MiB (bundle, before the load)', round((rssStartKb ?? NaN) / 1024)],

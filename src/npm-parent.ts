@@ -1,4 +1,5 @@
-// npm-parent.ts — under `npm start`, ends the emulator when npm itself is killed; reads /proc, touches nothing else.
+// npm-parent.ts — under `npm start`, follows npm: a signal npm passed on stops us gracefully, a killed npm ends us at
+// once. Reads /proc and signals only this process.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 
@@ -12,7 +13,7 @@ function procField(pid: number, file: 'stat' | 'comm'): string | undefined {
   }
 }
 
-/** npm runs the script through `sh -c`; the script `exec`s, but a shell that stays as our parent makes npm the grandparent. */
+/** npm runs the script through `sh -c`; a shell that stays as our parent (dash does not exec) makes npm the grandparent. */
 export function npmChain(): number[] {
   const chain = [process.ppid];
   if (SHELLS.has(procField(process.ppid, 'comm') ?? '')) {
@@ -33,15 +34,26 @@ export function alive(pid: number): boolean {
 }
 
 /**
- * A `kill -9` of `npm start` cannot reach us, and we would linger on the port with our memcacheds: follow npm as if
- * we had been killed too — no clean-up, backends left for the next start to adopt. SIGINT/SIGTERM reach us through
- * npm and stop us gracefully as usual.
+ * npm passes SIGINT/SIGTERM on to its child. When that child is a shell that stayed (`sh -c`, dash), the shell dies of
+ * the signal without passing it on, and npm then ends itself the same way: a parent shell that is gone is a stop
+ * request, and we send ourselves SIGTERM (the graceful stop). A `kill -9` of npm reaches nobody and leaves the shell
+ * alive: follow npm as if we had been killed too — no clean-up, backends left for the next start to adopt — rather
+ * than linger on the port with our memcacheds.
  */
 export function followNpmParent(log: Logger, stopping: () => boolean): void {
   if (process.env.npm_lifecycle_event !== 'start') return;
   const chain = npmChain();
-  setInterval(() => {
-    if (stopping() || (process.ppid === chain[0] && chain.every(alive))) return;
+  const [parent, npm] = chain;
+  const timer = setInterval(() => {
+    if (stopping()) return;
+    const parentGone = process.ppid !== parent || !alive(parent!);
+    if (npm !== undefined && parentGone) {
+      clearInterval(timer);
+      log.info({ chain }, 'the shell of npm start was stopped (npm passes its signals to it, and it passes none on); stopping as after SIGTERM');
+      process.kill(process.pid, 'SIGTERM');
+      return;
+    }
+    if (!parentGone && (npm === undefined || alive(npm))) return;
     log.warn({ chain }, 'npm start was killed; exiting at once, as after a kill -9');
     process.exit(137);
   }, 200).unref();

@@ -1,7 +1,7 @@
 // backends/procfs.ts — finds this emulator's memcached processes through /proc (environ tags, cmdline flags); reads only (signal 0 at most), never stops anything.
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
+import path from 'node:path';
 
 export const ENV_EMULATOR = 'CDS_EMU_ID';
 export const ENV_INSTANCE = 'CDS_EMU_INSTANCE';
@@ -80,15 +80,26 @@ export function scanTagged(emulatorId: string): Tagged[] {
 }
 
 /**
+ * Where to look for an executable: the value itself when it is a path (`/usr/bin/memcached`, `C:\mc\memcached.exe`),
+ * else each PATH folder — on Windows with each PATHEXT ending unless the name has one. Pure, so each OS's rule is tested anywhere.
+ */
+export function executableCandidates(bin: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string[] {
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  if (p.isAbsolute(bin) || bin.includes('/') || bin.includes(p.sep)) return [bin];
+  const dirs = (env.PATH ?? '').split(p.delimiter).filter(Boolean);
+  const exts = platform === 'win32' && !p.extname(bin) ? (env.PATHEXT ?? '.COM;.EXE;.BAT;.CMD').split(';').filter(Boolean) : [''];
+  return dirs.flatMap((d) => exts.map((e) => p.join(d, bin + e)));
+}
+
+/**
  * Absolute path of an executable given as a path or a bare name looked up on PATH; undefined if none.
  * PATH is read here (not in config) because it is the OS's lookup rule, not an emulator setting.
  */
 export function findExecutable(bin: string): string | undefined {
-  const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, bin));
-  for (const c of candidates) {
+  for (const c of executableCandidates(bin, process.env)) {
     try {
       accessSync(c, constants.X_OK);
-      if (statSync(c).isFile()) return resolve(c);
+      if (statSync(c).isFile()) return path.resolve(c);
     } catch {
       // Not here; keep looking.
     }
