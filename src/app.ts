@@ -56,6 +56,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
           memcachedBin: config.memcachedBin,
           memcachedImage: config.memcachedImage,
           dockerHost: config.dockerHost,
+          dockerNetwork: config.dockerNetwork,
           log,
           data: config.data === ':memory:' ? ':memory:' : path.resolve(config.data),
           advertiseHost: config.advertiseHost || undefined,

@@ -2,6 +2,7 @@
 // produces, and the --help text. Reads no environment (config.ts does).
 
 export type BackendChoice = 'none' | 'process' | 'docker' | 'auto';
+export type DockerNetwork = 'host' | 'publish' | 'auto';
 export type AuthMode = 'enforce' | 'report' | 'off';
 export type TaskMode = 'timed' | 'manual';
 
@@ -19,6 +20,7 @@ export interface Config {
   memcachedBin: string;
   memcachedImage: string;
   dockerHost?: string;
+  dockerNetwork: DockerNetwork;
   watchdogMs: number;
   timestampWindowSec: number;
   nonceCheck: boolean;
@@ -74,6 +76,7 @@ export const OPTIONS: Option[] = [
   { flag: 'auth', env: 'CDS_EMU_AUTH', def: 'enforce', help: 'enforce | report (accept, but record the violation) | off', parse: oneOf('--auth', ['enforce', 'report', 'off']), key: 'auth' },
   { flag: 'fixtures', env: 'CDS_EMU_FIXTURES', def: '', help: 'folder with regions.json, vdcs.json, credentials.json (default: the built-in fixtures/)', parse: str, key: 'fixturesDir', shown: 'the built-in fixtures/' },
   { flag: 'log-level', env: 'CDS_EMU_LOG_LEVEL', def: 'info', help: 'pino level (fatal, error, warn, info, debug, trace, silent); pretty on a terminal, JSON otherwise', parse: oneOf('--log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), key: 'logLevel' },
+  { flag: 'docker-network', env: 'CDS_EMU_DOCKER_NETWORK', def: 'auto', help: 'host | publish | auto: how the docker backend makes a container reachable: its host network (a leased loopback address), or a port the engine publishes on 127.0.0.1; auto = host with a local Linux engine, publish with a remote, rootless or Docker Desktop one', parse: oneOf('--docker-network', ['host', 'publish', 'auto']), key: 'dockerNetwork' },
   { flag: 'watchdog-ms', env: 'CDS_EMU_WATCHDOG_MS', def: '1000', help: 'how often each running instance is checked (at most 500 checks a second: 1,000 instances take 2 s); a dead memcached turns its instance to error; 0 = never', parse: int('--watchdog-ms', 0, 3_600_000), key: 'watchdogMs' },
   { flag: 'timestamp-window-sec', env: 'CDS_EMU_TIMESTAMP_WINDOW_SEC', def: '900', help: 'accepted clock skew of a request Timestamp, and how long a SignatureNonce is remembered', parse: int('--timestamp-window-sec', 1, 31_536_000), key: 'timestampWindowSec' },
   { flag: 'nonce-check', env: 'CDS_EMU_NONCE_CHECK', def: 'on', help: 'on | off: reject a SignatureNonce used before (per AccessKeyId, within the window)', parse: onOff('--nonce-check'), key: 'nonceCheck' },

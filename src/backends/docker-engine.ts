@@ -17,9 +17,11 @@ export function engineOptions(dockerHost: string | undefined): Docker.DockerOpti
   return { host: url.hostname, port: url.port || (https ? 2376 : 2375), protocol: https ? 'https' : 'http', timeout: ENGINE_MS * 2 };
 }
 
-/** Host networking only makes the container's loopback ours when the engine runs on this very Linux kernel. */
-export function engineIsLocalLinux(dockerHost: string | undefined): boolean {
-  return process.platform === 'linux' && (!dockerHost || dockerHost.startsWith('unix://'));
+/** Whether the engine is rootless or Docker Desktop (either keeps its host network to itself); {} if it will not say. */
+export async function engineFacts(docker: Docker): Promise<{ rootless?: boolean; desktop?: boolean }> {
+  const info = (await engine('info', docker.info(), 3000).catch(() => undefined)) as { SecurityOptions?: string[]; OperatingSystem?: string } | undefined;
+  if (!info) return {};
+  return { rootless: (info.SecurityOptions ?? []).some((o) => /name=rootless/.test(o)), desktop: /docker desktop/i.test(info.OperatingSystem ?? '') };
 }
 
 /** Engine calls fail with dockerode's statusCode; keep it, add what we were doing. */

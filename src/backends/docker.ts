@@ -1,9 +1,10 @@
 // backends/docker.ts — adapter: one labelled memcached container per instance through the Docker Engine API; starts, stops, finds and probes; never pulls, never creates networks, puts a deadline on every engine call.
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
-import { demux, engine, engineIsLocalLinux, engineOptions, removeContainer, status } from './docker-engine.js';
+import { demux, engine, engineFacts, engineOptions, removeContainer, status } from './docker-engine.js';
+import { keptPort, listedPort, networkPlan, portBindings, PORT_KEY, publishedPort, type NetworkPlan } from './docker-network.js';
 import { MEMCACHED_PORT, type Slot } from './blocks.js';
-import { createLifecycle, AddressBusy, type Adapter, type Found, type Handle } from './lifecycle.js';
+import { createLifecycle, AddressBusy, AddressHeld, type Adapter, type Found, type Handle } from './lifecycle.js';
 import { eachLimited } from './limit.js';
 import { parseStats, waitUntilAnswers } from './memcached-text.js';
 import type { BackendOptions, InstanceSpec, MemcachedBackend } from './types.js';
@@ -14,17 +15,21 @@ export const LABEL_EMULATOR = 'cds-emu.emulator';
 export const LABEL_INSTANCE = 'cds-emu.instance';
 const LABEL_ADDRESS = 'cds-emu.address';
 const LABEL_PORT = 'cds-emu.port';
+const LABEL_NETWORK = 'cds-emu.network';
 const START_DEADLINE_MS = 10_000;
 const REMOVALS_AT_ONCE = 8;
 
-export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
+/** --docker-network resolved against the engine (a rootless or Docker Desktop engine keeps its host network to itself). */
+export async function planDockerNetwork(opts: BackendOptions): Promise<NetworkPlan> {
+  const facts = opts.dockerNetwork === 'publish' ? {} : await engineFacts(new Docker(engineOptions(opts.dockerHost)));
+  return networkPlan(opts.dockerNetwork ?? 'auto', opts, facts);
+}
+
+export function createDockerBackend(opts: BackendOptions, plan = networkPlan(opts.dockerNetwork ?? 'auto', opts)): MemcachedBackend {
   const log = opts.log.child({ backend: 'docker' });
   const docker = new Docker(engineOptions(opts.dockerHost));
   // Host networking puts memcached on this machine's loopback (leased addresses); otherwise the engine publishes a port.
-  const hostNet = engineIsLocalLinux(opts.dockerHost);
-  // A remote engine publishes on its own host; a local non-Linux one (Docker Desktop) on this machine's loopback.
-  const remoteHost = opts.dockerHost && /^(tcp|https?):\/\//.test(opts.dockerHost) ? new URL(opts.dockerHost).hostname : undefined;
-  const publishAddress = remoteHost ?? '127.0.0.1';
+  const hostNet = plan.mode === 'host';
   const where = opts.dockerHost ?? 'the local docker socket';
 
   const nameOf = (instanceId: string): string => `cds-emu-${opts.emulatorId.slice(0, 8)}-${instanceId}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
@@ -49,6 +54,8 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
   async function start(spec: InstanceSpec, slot: Slot | undefined): Promise<{ handle: Handle; at: Slot }> {
     const listen = slot ?? { address: '0.0.0.0', port: MEMCACHED_PORT };
     const nofile = spec.maxConnections + 1024; // memcached sets its fd limit to -c and fails if the hard limit is lower
+    // Published: the port the instance had (a restart keeps its address), else one the engine picks.
+    const kept = slot ? undefined : keptPort(plan, opts.advertiseHost || plan.reach, spec.preferred);
     const container = await engine(
       'create container',
       docker.createContainer({
@@ -59,12 +66,14 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
         Labels: {
           [LABEL_EMULATOR]: opts.emulatorId,
           [LABEL_INSTANCE]: spec.instanceId,
+          [LABEL_NETWORK]: plan.mode,
           ...(slot ? { [LABEL_ADDRESS]: slot.address, [LABEL_PORT]: String(slot.port) } : {}),
         },
-        ExposedPorts: slot ? undefined : { [`${MEMCACHED_PORT}/tcp`]: {} },
+        ExposedPorts: slot ? undefined : { [PORT_KEY]: {} },
         HostConfig: {
           // Host pid namespace: memcached's `STAT pid` then equals State.Pid, proving which container answers an address.
-          ...(slot ? { NetworkMode: 'host', PidMode: 'host' } : { PortBindings: { [`${MEMCACHED_PORT}/tcp`]: [{ HostIp: /^(127\.|localhost$)/.test(publishAddress) ? '127.0.0.1' : '', HostPort: '' }] } }),
+          PidMode: 'host',
+          ...(slot ? { NetworkMode: 'host' } : { PortBindings: portBindings(plan, kept) }),
           Ulimits: [{ Name: 'nofile', Soft: nofile, Hard: nofile }],
           RestartPolicy: { Name: 'no' },
         },
@@ -73,14 +82,18 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
     );
     try {
       await engine('start container', container.start(), 15_000).catch((err: Error) => {
-        if (!/rlimit/i.test(err.message)) throw err;
-        throw new Error(`the docker engine cannot set nofile to ${nofile}, which memcached -c ${spec.maxConnections} needs: ${err.message}`);
+        if (/rlimit/i.test(err.message)) throw new Error(`the docker engine cannot set nofile to ${nofile}, which memcached -c ${spec.maxConnections} needs: ${err.message}`);
+        if (kept && /already (allocated|in use)/i.test(err.message)) {
+          throw new AddressHeld(`${spec.instanceId} keeps its address ${opts.advertiseHost || plan.reach}:${kept}, but the engine could not publish that port again: ${err.message}`);
+        }
+        throw err;
       });
       const info = await engine('inspect container', container.inspect());
       if (!info.State.Running) throw await exitReason(container, slot);
-      const at: Slot = slot ?? { address: publishAddress, port: Number(info.NetworkSettings.Ports?.[`${MEMCACHED_PORT}/tcp`]?.[0]?.HostPort) };
-      if (!at.port) throw new Error('the engine published no host port for 11211/tcp');
-      const pid = slot ? info.State.Pid : undefined;
+      const published = slot ? slot.port : publishedPort(info.NetworkSettings.Ports);
+      if (!published) throw new Error(`the engine published no host port for ${PORT_KEY} (an engine without a bridge network, e.g. dockerd --bridge=none, cannot publish; use --docker-network host there)`);
+      const at: Slot = slot ?? { address: plan.reach, port: published };
+      const pid = info.State.Pid;
       const probe = at.address === '0.0.0.0' ? { address: '127.0.0.1', port: at.port } : at;
       const died = new AbortController();
       const watcher = (async () => {
@@ -94,7 +107,7 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
         await waitUntilAnswers(probe.address, probe.port, START_DEADLINE_MS, {
           signal: died.signal,
           command: 'stats',
-          accept: (lines) => pid === undefined || parseStats(lines).get('pid') === String(pid),
+          accept: (lines) => parseStats(lines).get('pid') === String(pid),
         });
       } catch (err) {
         throw died.signal.aborted ? died.signal.reason : err;
@@ -109,20 +122,22 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
     }
   }
 
-  /** Where a surviving container listens, from its labels (host mode) or its published port. */
+  /** Where a surviving container listens: its labels (host networking), or the port the engine says it published. */
   function atOf(c: Docker.ContainerInfo): Slot | undefined {
     if (c.Labels[LABEL_ADDRESS]) return { address: c.Labels[LABEL_ADDRESS], port: Number(c.Labels[LABEL_PORT]) };
-    const published = c.Ports.find((p) => p.PrivatePort === MEMCACHED_PORT && p.PublicPort);
-    return published ? { address: publishAddress, port: published.PublicPort } : undefined;
+    const port = listedPort(c.Ports);
+    return port ? { address: plan.reach, port } : undefined;
   }
+  // Containers from before the label: only host networking labelled an address.
+  const modeOf = (c: Docker.ContainerInfo): string => c.Labels[LABEL_NETWORK] ?? (c.Labels[LABEL_ADDRESS] ? 'host' : 'publish');
 
   async function findAll(): Promise<Found[]> {
     const found: Found[] = [];
     for (const c of await listOurs()) {
       const at = c.State === 'running' ? atOf(c) : undefined;
       // A stopped container, or one of the other network mode, is found without a place: reconcile removes it.
-      const usable = at && Boolean(c.Labels[LABEL_ADDRESS]) === hostNet ? at : undefined;
-      const pid = usable && hostNet ? (await engine('inspect container', docker.getContainer(c.Id).inspect()).catch(() => undefined))?.State.Pid : undefined;
+      const usable = at && modeOf(c) === plan.mode ? at : undefined;
+      const pid = usable ? (await engine('inspect container', docker.getContainer(c.Id).inspect()).catch(() => undefined))?.State.Pid : undefined;
       found.push({ instanceId: c.Labels[LABEL_INSTANCE], handle: { ref: c.Id, pid }, at: usable });
     }
     return found;
@@ -138,6 +153,7 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
   const adapter: Adapter = {
     kind: 'docker',
     leases: hostNet,
+    reach: hostNet ? undefined : plan.reach,
     findAll,
     async findOne(instanceId) {
       return (await listOurs(instanceId)).map((c) => ({ ref: c.Id }));
@@ -160,7 +176,7 @@ export function createDockerBackend(opts: BackendOptions): MemcachedBackend {
   return createLifecycle(adapter, {
     emulatorId: opts.emulatorId,
     data: opts.data ?? ':memory:',
-    advertiseHost: hostNet ? opts.advertiseHost : undefined,
+    advertiseHost: opts.advertiseHost,
     instancePorts: opts.instancePorts,
     claimDir: opts.claimDir,
     log: opts.log,

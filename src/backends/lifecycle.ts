@@ -28,6 +28,8 @@ export interface Adapter {
   kind: Exclude<BackendKind, 'none'>;
   /** True: memcached binds a slot this lifecycle leases. False: the engine decides where it is reachable. */
   leases: boolean;
+  /** Not leasing: the host this machine reaches the engine's ports on; with an advertised name, endpoints show that name. */
+  reach?: string;
   /** Everything of this emulator alive now. Called once, at reconcile (it may read all of /proc). */
   findAll(): Promise<Found[]>;
   /** What else of one instance may be alive beyond the handles this lifecycle knows (cheap, or absent). */
@@ -76,10 +78,10 @@ interface Tracked {
 
 export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): MemcachedBackend {
   const log = opts.log.child({ backend: adapter.kind });
-  const service = Boolean(opts.advertiseHost) && adapter.leases;
+  const service = Boolean(opts.advertiseHost) && (adapter.leases || adapter.reach !== undefined);
   if (opts.instancePorts && !opts.advertiseHost) log.warn('--instance-ports only applies with --advertise-host; ignored');
   // A bad range stops start-up here rather than failing every Create later.
-  const range = service ? parsePortRange(opts.instancePorts ?? '') : undefined;
+  const range = service && adapter.leases ? parsePortRange(opts.instancePorts ?? '') : undefined;
   const tracked = new Map<string, Tracked>();
   const byRef = new Map<string, string>();
   /** ref → when memcached should next be asked over the network (performance.now()); set each time it answers as itself. */
@@ -105,7 +107,7 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   // What the instance row holds (and a client uses) versus what memcached binds and where the emulator probes it.
   const toEndpoint = (at: Slot, ref: string): Endpoint => (service ? { address: opts.advertiseHost!, port: at.port, ref } : { ...at, ref });
   const toSlot = (ep: Pick<Endpoint, 'address' | 'port'>): Slot => (service ? { address: '0.0.0.0', port: ep.port } : { address: ep.address, port: ep.port });
-  const probeAt = (ep: Pick<Endpoint, 'address' | 'port'>): Slot => (service ? { address: '127.0.0.1', port: ep.port } : { address: ep.address, port: ep.port });
+  const probeAt = (ep: Pick<Endpoint, 'address' | 'port'>): Slot => (service ? { address: adapter.reach ?? '127.0.0.1', port: ep.port } : { address: ep.address, port: ep.port });
   const shown = (ep: Pick<Endpoint, 'address' | 'port'>): string => `${ep.address}:${ep.port}`;
 
   function track(instanceId: string, t: Tracked): void {
@@ -173,7 +175,7 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
 
   async function startTracked(spec: InstanceSpec, slot: Slot | undefined, started: number): Promise<Endpoint> {
     const { handle, at } = await adapter.start(spec, slot);
-    const endpoint = slot ? toEndpoint(at, handle.ref) : { ...at, ref: handle.ref };
+    const endpoint = toEndpoint(at, handle.ref);
     track(spec.instanceId, { handle, endpoint, slot });
     // start() resolved once memcached answered as itself: that is its first probe.
     probeDue.set(handle.ref, nextProbeAt(performance.now()));
@@ -248,7 +250,7 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     await eachLimited(known, RECONCILE_PROBES, async (k) => {
       let adopted: Endpoint | undefined;
       for (const f of byInstance.get(k.instanceId) ?? []) {
-        const endpoint = f.at ? (adapter.leases ? toEndpoint(f.at, f.handle.ref) : { ...f.at, ref: f.handle.ref }) : undefined;
+        const endpoint = f.at ? toEndpoint(f.at, f.handle.ref) : undefined;
         if (!adopted && endpoint) {
           // Register first: health() finds the handle (and its pid) through the ref.
           track(k.instanceId, { handle: f.handle, endpoint, slot: adapter.leases ? f.at : undefined });

@@ -26,8 +26,11 @@ export async function createBackend(
       return { backend: createNone(), reason: 'requested: none' };
     case 'process':
       return { backend: createProcessBackend(opts), reason: `requested: process (${usableBinary(opts.memcachedBin)})` };
-    case 'docker':
-      return { backend: (await usableEngine(opts)).createDockerBackend(opts), reason: `requested: docker (image ${opts.memcachedImage})` };
+    case 'docker': {
+      const mod = await usableEngine(opts);
+      const plan = await dockerNetwork(mod, opts);
+      return { backend: mod.createDockerBackend(opts, plan), reason: `requested: docker (image ${opts.memcachedImage}; ${plan.mode} network, ${plan.why})` };
+    }
     case 'auto':
       break;
     default:
@@ -41,7 +44,8 @@ export async function createBackend(
   const { createDockerBackend, pingDocker } = mod;
   const ping = await pingDocker(opts, PING_DEADLINE_MS);
   if (ping === true) {
-    return { backend: createDockerBackend(opts), reason: `auto: no ${opts.memcachedBin} binary; docker engine at ${engine} answered` };
+    const plan = await dockerNetwork(mod, opts);
+    return { backend: createDockerBackend(opts, plan), reason: `auto: no ${opts.memcachedBin} binary; docker engine at ${engine} answered (${plan.mode} network, ${plan.why})` };
   }
   return { backend: createNone(), reason: `auto: no ${opts.memcachedBin} binary and no docker engine at ${engine} (${ping}); bookkeeping only` };
 }
@@ -57,6 +61,15 @@ function usableBinary(bin: string): string {
     throw new StartupError(`--backend process: ${found} does not run (${(e as Error).message.split('\n')[0]}); fix: ${fix}`);
   }
   return found;
+}
+
+/** --docker-network resolved, or one line saying why it cannot work with this engine. */
+async function dockerNetwork(mod: typeof import('./docker.js'), opts: BackendOptions) {
+  try {
+    return await mod.planDockerNetwork(opts);
+  } catch (e) {
+    throw new StartupError((e as Error).message);
+  }
 }
 
 /** An explicit `docker` needs an engine that answers and the image already there (the emulator never pulls). */

@@ -83,6 +83,8 @@ export interface BackendOptions {
   memcachedImage: string;
   /** DOCKER_HOST as given, or undefined for the local socket. */
   dockerHost?: string;
+  /** How the docker backend reaches a container: its host network, a published port, or auto (default). */
+  dockerNetwork?: 'host' | 'publish' | 'auto';
   log: import('pino').Logger;
   /** The state file, or ':memory:' (default): decides whether address-block claims outlive this run. */
   data?: string;

@@ -1,12 +1,14 @@
-// test/backends/docker.test.ts — the docker backend against a real engine (DOCKER_HOST) and image; skipped without an engine unless CDS_EMU_REQUIRE_DOCKER=1.
+// test/backends/docker.test.ts — the docker backend against a real engine (DOCKER_HOST) and image, in the network mode
+// CDS_EMU_DOCKER_NETWORK resolves to; skipped without an engine unless CDS_EMU_REQUIRE_DOCKER=1.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataContract } from '../helpers/backend-contract.js';
+import { DOCKER_NETWORK } from '../helpers/backend-env.js';
 import { read, stillAnswers } from '../helpers/memcached.js';
-import { createDockerBackend, LABEL_EMULATOR, LABEL_INSTANCE, pingDocker } from '../../src/backends/docker.js';
+import { createDockerBackend, LABEL_EMULATOR, LABEL_INSTANCE, pingDocker, planDockerNetwork } from '../../src/backends/docker.js';
 import { parseStats, sendCommand } from '../../src/backends/memcached-text.js';
 import type { BackendOptions, Endpoint, InstanceSpec, MemcachedBackend } from '../../src/backends/types.js';
 
@@ -15,7 +17,8 @@ const image = process.env.CDS_EMU_MEMCACHED_IMAGE || 'local/memcached:test';
 const requireDocker = process.env.CDS_EMU_REQUIRE_DOCKER === '1';
 const ping = await pingDocker({ dockerHost }, 1500);
 const emulatorId = `test-${randomUUID()}`;
-const opts: BackendOptions = { emulatorId, memcachedBin: 'unused', memcachedImage: image, dockerHost, log: pino({ level: 'silent' }) };
+const opts: BackendOptions = { emulatorId, memcachedBin: 'unused', memcachedImage: image, dockerHost, dockerNetwork: DOCKER_NETWORK, log: pino({ level: 'silent' }) };
+const mode = ping === true ? (await planDockerNetwork(opts)).mode : 'unknown';
 const spec = (instanceId: string, memoryMb = 64): InstanceSpec => ({ instanceId, memoryMb, maxConnections: 10000, segment: '192.0.2.0/24' });
 
 const socketPath = dockerHost?.startsWith('unix://') ? dockerHost.slice('unix://'.length) : undefined;
@@ -30,7 +33,20 @@ describe('docker backend without an engine', () => {
   });
 });
 
-describe.skipIf(ping !== true && !requireDocker)('docker backend', { timeout: 60_000 }, () => {
+// An engine started with --bridge=none (CI's main one) runs a container without a network: nothing to publish on.
+const bridgeless = ping === true && !(await engine.listNetworks()).some((n) => n.Name === 'bridge');
+describe.runIf(bridgeless)('docker backend asked to publish by an engine without a bridge network', () => {
+  it('issue 14 item 3: a create fails with the reason and the fix, and leaves no container', async () => {
+    const own = `test-${randomUUID()}`;
+    const backend = createDockerBackend({ ...opts, emulatorId: own, dockerNetwork: 'publish' });
+    await expect(backend.provision(spec(randomUUID()))).rejects.toThrow(
+      'the engine published no host port for 11211/tcp (an engine without a bridge network, e.g. dockerd --bridge=none, cannot publish; use --docker-network host there)',
+    );
+    expect(await labelled(own)).toEqual([]);
+  });
+});
+
+describe.skipIf(ping !== true && !requireDocker)(`docker backend (${mode} network)`, { timeout: 60_000 }, () => {
   const backend = createDockerBackend(opts);
   const others: MemcachedBackend[] = [];
   const id = { a: randomUUID(), b: randomUUID(), dead: randomUUID(), stray: randomUUID(), never: randomUUID() };
@@ -64,6 +80,15 @@ describe.skipIf(ping !== true && !requireDocker)('docker backend', { timeout: 60
       expect(stats.get('max_connections')).toBe('10000');
       expect(stats.get('pid')).toBe(String(pid[e.ref as string])); // this container's memcached, not a neighbour's
     }
+  });
+
+  it.runIf(mode === 'publish')('issue 14 item 3: publish: memcached listens on 0.0.0.0:11211 in its container, published on 127.0.0.1 only, at the port its endpoint reports', async () => {
+    const info = await engine.getContainer(ep.a.ref as string).inspect();
+    expect(info.HostConfig.NetworkMode).not.toBe('host');
+    expect(info.Config.Cmd.slice(0, 5)).toEqual(['memcached', '-l', '0.0.0.0', '-p', '11211']);
+    expect(info.HostConfig.PortBindings).toEqual({ '11211/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
+    expect(info.NetworkSettings.Ports['11211/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(ep.a.port) }]);
+    expect(ep.a.address).toBe('127.0.0.1');
   });
 
   dataContract(backend, ep, 256);
@@ -106,6 +131,15 @@ describe.skipIf(ping !== true && !requireDocker)('docker backend', { timeout: 60
     const missing = createDockerBackend({ ...opts, memcachedImage: 'local/no-such-memcached:never' });
     await expect(missing.provision(spec(randomUUID()))).rejects.toThrow(/image local\/no-such-memcached:never not found on the docker engine/);
     expect((await labelled()).length).toBe(2); // nothing was created for it
+  });
+
+  it.runIf(mode === 'publish')('issue 14 item 3: publish: an instance started again after its container died gets the port it had published', async () => {
+    const next = others[0];
+    const again = await next.provision({ ...spec(id.dead), preferred: { address: ep.dead.address, port: ep.dead.port } });
+    expect(`${again.address}:${again.port}`).toBe(`${ep.dead.address}:${ep.dead.port}`);
+    expect(again.ref).not.toBe(ep.dead.ref);
+    expect((await engine.getContainer(again.ref as string).inspect()).HostConfig.PortBindings).toEqual({ '11211/tcp': [{ HostIp: '127.0.0.1', HostPort: String(ep.dead.port) }] });
+    expect(await next.isUp(again)).toBe(true);
   });
 
   it('shutdown removes every container each backend started or adopted', async () => {

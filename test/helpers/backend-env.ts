@@ -5,6 +5,8 @@ import { findExecutable } from '../../src/backends/procfs.js';
 import { engineOptions } from '../../src/backends/docker-engine.js';
 
 export const IMAGE = process.env.CDS_EMU_MEMCACHED_IMAGE ?? 'local/memcached:test';
+/** How the docker tests reach containers (CI's publish step sets publish); auto otherwise, as a user's default. */
+export const DOCKER_NETWORK = (process.env.CDS_EMU_DOCKER_NETWORK || 'auto') as 'host' | 'publish' | 'auto';
 export const hasMemcached = findExecutable(process.env.CDS_EMU_MEMCACHED_BIN ?? 'memcached') !== undefined;
 
 export async function dockerAnswers(): Promise<boolean> {

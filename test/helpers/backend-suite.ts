@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startEmulator, docCreate, type Emulator } from './emulator.js';
 import { spawnEmulator } from './spawn.js';
 import { assertLoopback, maxbytes, refuses, setGet, textCommand } from './memcached.js';
-import { leftovers, removeLeftovers, IMAGE } from './backend-env.js';
+import { leftovers, removeLeftovers, DOCKER_NETWORK, IMAGE } from './backend-env.js';
 import { CdsMemcachedClient, type InstanceDetail } from '../../src/client/index.js';
 import { scanTagged } from '../../src/backends/procfs.js';
 import Docker from 'dockerode';
@@ -44,7 +44,7 @@ export function backendSuite(kind: Kind, available: () => Promise<boolean>) {
     beforeAll(async () => {
       ok = await available();
       if (!ok) return;
-      emu = await startEmulator({ backend: kind, taskDelayMs: 0, watchdogMs: 200, memcachedImage: IMAGE });
+      emu = await startEmulator({ backend: kind, taskDelayMs: 0, watchdogMs: 200, memcachedImage: IMAGE, dockerNetwork: DOCKER_NETWORK });
       emulatorId = emu.ctx.store.emulatorId;
       const { InstanceIds } = await emu.client.createMemcachedInstance({ ...docCreate, Amount: 2 });
       [a, b] = await Promise.all(InstanceIds.map((id) => emu.client.waitForStatus(id, ['running', 'error'])));
