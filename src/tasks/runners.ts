@@ -1,7 +1,7 @@
 // tasks/runners.ts — the work of each task kind: slow backend call outside any transaction, then one short transaction.
 import type { Logger } from 'pino';
 import type { Store, Instance, Task } from '../store/index.js';
-import type { Endpoint, InstanceSpec, MemcachedBackend } from '../backends/types.js';
+import { BackendClosing, type Endpoint, type InstanceSpec, type MemcachedBackend } from '../backends/types.js';
 import type { Fixtures } from '../fixtures.js';
 import type { EmulatorClock } from '../clock.js';
 import type { FaultEffect } from '../harness/types.js';
@@ -97,6 +97,10 @@ export async function runTask(d: RunnerDeps, task: Task): Promise<void> {
     const after = store.instances.get(inst.id);
     d.taskFaults?.afterTask(task.id, inst.id, after && endpointOf(after));
   } catch (e) {
+    if (e instanceof BackendClosing) {
+      // Cut short by a graceful stop: not a failure of the instance. The task stays DOING and runs at the next start.
+      return void log.info({ taskId: task.id, instanceId: inst.id, kind: task.kind }, 'task interrupted by the shutdown');
+    }
     const reason = `${task.kind} failed: ${(e as Error).message}`;
     store.tx(() => {
       store.instances.setStatus(inst.id, rule.failure, clock.now(), reason);

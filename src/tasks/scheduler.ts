@@ -5,6 +5,7 @@ import type { TaskKind } from '../domain/instance.js';
 import type { TaskMode } from '../config.js';
 import { runTask, type RunnerDeps } from './runners.js';
 import { Watchdog } from './watchdog.js';
+import { settleWithin } from '../backends/limit.js';
 
 export interface SchedulerOptions {
   /** timed: a task runs once due (created + its kind's delay, in the emulator's time); manual: only when asked. */
@@ -32,6 +33,8 @@ export class Scheduler {
   private busy = false;
   private again = false;
   private stopped = true;
+  /** Set by stop(): not even a queued task of the pass in flight may start. */
+  private halted = false;
   private readonly watchdog?: Watchdog;
 
   constructor(
@@ -56,14 +59,18 @@ export class Scheduler {
 
   start(): void {
     this.stopped = false;
+    this.halted = false;
     this.arm(0);
   }
 
-  /** Stop the timer and wait for the tick in flight; nothing runs afterwards. */
-  async stop(): Promise<void> {
+  /** Stop the timer; no task starts from now on. Waits for the one in flight, at most `waitMs`: a backend call that hangs
+   * must not hold a shutdown (its task stays DOING and carries on at the next start). */
+  async stop(waitMs = Infinity): Promise<void> {
     this.stopped = true;
+    this.halted = true;
     clearTimeout(this.timer);
-    await this.chain;
+    if (!Number.isFinite(waitMs)) return void (await this.chain);
+    if (await settleWithin([this.chain], waitMs)) this.d.log.warn({ waitMs }, 'a task is still running at shutdown; stopping without waiting for it');
   }
 
   wake(): void {
@@ -192,6 +199,7 @@ export class Scheduler {
     const ran: number[] = [];
     await runLimited([...queues.values()], this.opts.concurrency ?? 16, async (q) => {
       for (const t of q) {
+        if (this.halted) return;
         await runTask(this.d, t);
         ran.push(t.id);
       }
