@@ -43,4 +43,5 @@ export const STATUS_TEXT: Record<number, string> = {
   414: 'The request line is too long.',
   431: 'The request headers are too large.',
   500: 'Unexpected server error (no internals are shown).',
+  503: 'The emulator is shutting down: the call was not carried out.',
 };
