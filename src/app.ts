@@ -23,6 +23,7 @@ import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from
 import { registerControlPlane } from './http/control-plane.js';
 import { registerGuards } from './http/guards.js';
 import { NonceGuard, TICK_MS } from './auth/replay.js';
+import { connectionOptions, trackConnections } from './http/connections.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -36,7 +37,12 @@ export interface App {
   app: FastifyInstance;
   ctx: Ctx;
   scheduler: Scheduler;
+  /** During app.close(): end the grace for calls in flight now (a second signal); memcacheds are still stopped. */
+  hurryClose(): void;
 }
+
+/** How long a graceful stop waits for a task already running (a slow backend call) before it stops the backend anyway. */
+const TASK_STOP_MS = 3000;
 
 export async function buildApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<App> {
   const fixtures = fixturesFor(config);
@@ -116,7 +122,10 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     genReqId: () => randomUUID(),
     // The API reads the raw query itself (first value wins, + is a space, as the cloud signs it): skip Fastify's parse.
     routerOptions: { querystringParser: () => ({}) },
+    // During a graceful stop the drain answers new calls itself, in the envelope (http/connections.ts).
     return503OnClosing: false,
+    // Bounds on receiving a request; none on answering (a latency fault may hold a call for minutes).
+    ...connectionOptions,
     // Errors below the handlers leave in the vendor envelope too.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler: clientErrorHandler(log),
@@ -142,6 +151,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
       done(null, payload);
     });
   }
+  const drain = trackConnections(app);
   registerGuards(app, config);
   registerBodyParser(app);
   registerErrorHandling(app, config.bodyLimitBytes);
@@ -151,16 +161,19 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
 
   const pruner = setInterval(() => ctx.nonces.tick(ctx.clock.wallNow()), TICK_MS).unref();
   app.addHook('onReady', async () => scheduler!.start());
+  // A graceful stop: no task starts from now on, while calls in flight get their grace; then held calls are released
+  // (faults.close() ends latency waits), the rest answered or cut, and the task already running waited for, bounded.
   app.addHook('preClose', async () => {
     clearInterval(pruner);
-    ctx.faults.close();
-    await scheduler!.stop();
+    const tasks = scheduler!.stop(TASK_STOP_MS);
+    await drain.run(() => ctx.faults.close());
+    await tasks;
   });
   app.addHook('onClose', async () => {
     await backend.shutdown();
     await store.close();
   });
-  return { app, ctx, scheduler };
+  return { app, ctx, scheduler, hurryClose: () => drain.hurry() };
 }
 
 function envelopeCode(payload: unknown): string | undefined {

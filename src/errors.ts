@@ -41,6 +41,8 @@ export const Errors = {
   unsupportedMediaType: (given: string) =>
     new ApiError(415, 'UnsupportedMediaType', `control-plane calls take Content-Type: application/json (got ${given ? `"${given.slice(0, 100)}"` : 'none'})`),
   headersTooLarge: (limit: number) => new ApiError(431, 'RequestHeaderFieldsTooLarge', `请求头过大 (the headers exceed ${limit} bytes)`),
+  // A graceful stop (cli/serve.ts): calls still held after the grace, and calls arriving meanwhile.
+  shuttingDown: () => new ApiError(503, 'ServiceShuttingDown', '服务正在停止 (the emulator is shutting down)'),
   // The control plane's guard (http/guards.ts).
   hostNotAllowed: (host: string) =>
     new ApiError(403, 'Forbidden', `the control plane answers only to the emulator's own address; Host "${host.slice(0, 200)}" is not one (DNS rebinding?)`),

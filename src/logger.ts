@@ -1,10 +1,32 @@
-// logger.ts — the pino logger: pretty on a terminal, JSON otherwise; signatures and secrets redacted.
-import pino, { type Logger } from 'pino';
+// logger.ts — the pino logger: pretty on a terminal, JSON otherwise; signatures and secrets redacted. A log line never
+// throws, even once its terminal or pipe is gone.
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export function createLogger(level: string, pretty = process.stdout.isTTY === true): Logger {
-  return pino({
-    level,
-    redact: { paths: ['*.AccessKeySecret', '*.Signature', 'secret'], censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
-  });
+  return pino({ level, redact: { paths: ['*.AccessKeySecret', '*.Signature', 'secret'], censor: '[redacted]' } }, pretty ? prettyTerminal() : stdoutLines());
+}
+
+/**
+ * pino-pretty runs in a worker; when the terminal closes (SIGHUP) that worker dies on its next write, and from then on
+ * every log call would throw, in the middle of the shutdown that stops the memcacheds. Those lines are dropped instead.
+ */
+function prettyTerminal(): DestinationStream {
+  const transport = pino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } });
+  transport.on('error', () => undefined);
+  return {
+    write(line: string) {
+      try {
+        transport.write(line);
+      } catch {
+        // The terminal is gone: nobody can read this line.
+      }
+    },
+  };
+}
+
+/** JSON lines on stdout; a reader that went away (EPIPE) loses the lines, not the process. */
+function stdoutLines(): DestinationStream {
+  const dest = pino.destination({ dest: 1, sync: true });
+  dest.on('error', () => undefined);
+  return dest;
 }

@@ -5,8 +5,8 @@ import { BlockClaims, loopbackAddresses, loopbackPorts, parsePortRange, serviceP
 import { AddressBusy, AddressHeld, probeBind, SlotLeases } from './slots.js';
 import { flushMemcached, resizeMemcached } from './memcached-ops.js';
 import { parseStats, sendCommand } from './memcached-text.js';
-import type { BackendKind, Endpoint, Health, InstanceSpec, KnownInstance, MemcachedBackend, ReconcileResult } from './types.js';
-import { eachLimited } from './limit.js';
+import { BackendClosing, type BackendKind, type Endpoint, type Health, type InstanceSpec, type KnownInstance, type MemcachedBackend, type ReconcileResult } from './types.js';
+import { eachLimited, settleWithin } from './limit.js';
 
 export { AddressBusy, AddressHeld };
 
@@ -38,8 +38,9 @@ export interface Adapter {
   handleOf(ref: string): Handle | undefined;
   /** Checks done once per provision before any start (e.g. the image exists); throws a reason. */
   prepare?(spec: InstanceSpec): Promise<void>;
-  /** Starts memcached (at `slot` when leasing) and resolves once it answers; throws AddressBusy if the bind lost. */
-  start(spec: InstanceSpec, slot: Slot | undefined): Promise<{ handle: Handle; at: Slot }>;
+  /** Starts memcached (at `slot` when leasing) and resolves once it answers; throws AddressBusy if the bind lost.
+   * `closing` aborts at shutdown: an adapter that can should then stop what it started and reject soon. */
+  start(spec: InstanceSpec, slot: Slot | undefined, closing: AbortSignal): Promise<{ handle: Handle; at: Slot }>;
   /** Stops these, each only if it is still this emulator's; already gone is success. May batch (all TERM, then KILL). */
   stop(items: Array<{ instanceId: string; handle: Handle }>): Promise<void>;
   /** false = the OS or engine says it is gone; undefined = cannot tell without the network. Cheap, never blocking for long.
@@ -69,6 +70,8 @@ const PROBE_MS = 1000;
 const NET_PROBE_EVERY_MS = 10_000;
 const nextProbeAt = (now: number): number => now + NET_PROBE_EVERY_MS * (0.75 + Math.random() / 2);
 const RECONCILE_PROBES = 32;
+/** At shutdown, how long a memcached still starting may take to answer, so that it is stopped with the rest. */
+const SHUTDOWN_START_WAIT_MS = 2000;
 
 interface Tracked {
   handle: Handle;
@@ -88,6 +91,10 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   const probeDue = new Map<string, number>();
   let leases: SlotLeases | undefined;
   let ready: Promise<void> | undefined;
+  /** Starts under way: shutdown cuts them short and waits for them, so that none is left running behind it. */
+  const starting = new Set<Promise<unknown>>();
+  /** Aborted when shutdown begins: from then on a start that still succeeds is stopped at once. */
+  const closing = new AbortController();
 
   /** Linux binds all of 127/8; elsewhere only 127.0.0.1, so instances differ by port there. */
   async function chooseSpace(): Promise<Space> {
@@ -174,7 +181,13 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   }
 
   async function startTracked(spec: InstanceSpec, slot: Slot | undefined, started: number): Promise<Endpoint> {
-    const { handle, at } = await adapter.start(spec, slot);
+    const starts = adapter.start(spec, slot, closing.signal);
+    starting.add(starts);
+    const { handle, at } = await starts.finally(() => starting.delete(starts));
+    if (closing.signal.aborted) {
+      await adapter.stop([{ instanceId: spec.instanceId, handle }]);
+      throw new BackendClosing();
+    }
     const endpoint = toEndpoint(at, handle.ref);
     track(spec.instanceId, { handle, endpoint, slot });
     // start() resolved once memcached answered as itself: that is its first probe.
@@ -209,6 +222,7 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   }
 
   async function provision(spec: InstanceSpec): Promise<Endpoint> {
+    if (closing.signal.aborted) throw new BackendClosing();
     await init();
     const existing = tracked.get(spec.instanceId);
     if (existing && (await answers(existing.endpoint))) return existing.endpoint;
@@ -289,6 +303,10 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
     },
     reconcile,
     async shutdown() {
+      closing.abort();
+      if (starting.size > 0 && (await settleWithin([...starting], SHUTDOWN_START_WAIT_MS))) {
+        log.warn({ starting: starting.size }, 'a memcached is still starting at shutdown; it is stopped as soon as it answers');
+      }
       const items = [...tracked].map(([instanceId, t]) => ({ instanceId, handle: t.handle }));
       await adapter.stop(items);
       for (const [instanceId, t] of [...tracked]) {

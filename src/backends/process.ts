@@ -5,7 +5,7 @@ import { ENV_EMULATOR, ENV_INSTANCE, findExecutable, isAlive, isAliveAsync, open
 import { createLifecycle, AddressBusy, type Adapter, type Handle } from './lifecycle.js';
 import { parseStats, waitUntilAnswers } from './memcached-text.js';
 import type { Slot } from './blocks.js';
-import type { BackendOptions, InstanceSpec, MemcachedBackend } from './types.js';
+import { BackendClosing, type BackendOptions, type InstanceSpec, type MemcachedBackend } from './types.js';
 
 const START_DEADLINE_MS = 5000;
 const TERM_GRACE_MS = 2000;
@@ -73,8 +73,9 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
     return conns;
   }
 
-  async function start(spec: InstanceSpec, slot: Slot | undefined): Promise<{ handle: Handle; at: Slot }> {
+  async function start(spec: InstanceSpec, slot: Slot | undefined, closing: AbortSignal): Promise<{ handle: Handle; at: Slot }> {
     if (!slot) throw new Error('the process backend needs an address');
+    if (closing.aborted) throw new BackendClosing();
     const args = ['-l', slot.address, '-p', String(slot.port), '-m', String(spec.memoryMb), '-c', String(connectionsFor(spec)), '-U', '0'];
     if (asRoot) args.push('-u', 'root');
     // Detached (own session) and unref'd: the child must outlive a kill -9 of the emulator so it can be adopted.
@@ -94,6 +95,9 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
       stderr = (stderr + s).slice(-2048);
     });
     const died = new AbortController();
+    // A graceful stop does not wait out the start deadline: the child is stopped below, like one that never answered.
+    const onClosing = () => died.abort(new BackendClosing());
+    closing.addEventListener('abort', onClosing, { once: true });
     child.on('error', (err) => died.abort(new Error(`cannot start ${opts.memcachedBin}: ${err.message}`)));
     child.once('close', (code, sig) => {
       const output = stderr.trim() || 'no output';
@@ -116,6 +120,8 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
       const cause: unknown = died.signal.aborted ? died.signal.reason : err;
       if (child.pid !== undefined) await stopPids([{ instanceId: spec.instanceId, handle: { ref: String(child.pid), pid: child.pid } }]).catch(() => undefined);
       throw cause;
+    } finally {
+      closing.removeEventListener('abort', onClosing);
     }
     // Our end of stderr must not keep the emulator's event loop (or the child) tied to us.
     child.stderr?.destroy();

@@ -36,6 +36,14 @@ export interface ReconcileResult {
   strays: number;
 }
 
+/** A start cut short by a graceful stop: its task is not failed, it runs again at the next start. */
+export class BackendClosing extends Error {
+  constructor() {
+    super('the emulator is shutting down');
+    this.name = 'BackendClosing';
+  }
+}
+
 /** What a health check found: `gone` = the process or container is dead, or nothing (or another memcached) answers
  * there; `unresponsive` = no answer in time, which under load may pass. */
 export type Health = 'up' | 'gone' | 'unresponsive';
@@ -72,7 +80,8 @@ export interface MemcachedBackend {
   identify?(endpoint: Endpoint): Identity;
   /** At start-up, before the API serves: adopt what is alive, report what is missing, remove strays. */
   reconcile(known: KnownInstance[]): Promise<ReconcileResult>;
-  /** Graceful stop: stop every memcached this backend started or adopted. */
+  /** Graceful stop: stop every memcached this backend started or adopted, and any still starting (their provision rejects
+   * with BackendClosing); afterwards nothing it starts stays running. */
   shutdown(): Promise<void>;
 }
 

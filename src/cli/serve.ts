@@ -1,9 +1,11 @@
-// cli/serve.ts — `cds-memcached-emulator [serve] [options]`: config → logger → start → graceful SIGINT/SIGTERM; the only
-// place that exits the process for the server. A start-up failure is one line on stderr (the stack only at debug).
+// cli/serve.ts — `cds-memcached-emulator [serve] [options]`: config → logger → start → graceful stop on signals
+// (cli/stop.ts); with stop.ts the only place that exits the process for the server. A start-up failure is one line on
+// stderr (the stack only at debug).
 import { ConfigError, StartupError, helpText, loadConfig, VERSION } from '../config.js';
 import { createLogger } from '../logger.js';
 import { alive, followNpmParent, npmChain } from '../npm-parent.js';
 import { startServer, type Started } from '../start.js';
+import { onStopSignals } from './stop.js';
 
 export async function serve(argv: string[]): Promise<void> {
   let parsed;
@@ -18,29 +20,8 @@ export async function serve(argv: string[]): Promise<void> {
   const config = parsed.config;
   const log = createLogger(config.logLevel);
 
-  let started: Started | undefined;
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    log.info({ signal }, 'shutting down');
-    // Before the ready line there is nothing of ours to stop cleanly: memcacheds adopted so far stay for the next start.
-    if (!started) process.exit(1);
-    const force = setTimeout(() => process.exit(1), 15_000).unref();
-    started.app.close().then(
-      () => {
-        clearTimeout(force);
-        process.exit(0);
-      },
-      (e) => {
-        log.error({ err: e }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-
+  const stopper = onStopSignals(log);
+  let started: Started;
   // Should the start ever await something that cannot settle, Node would drain the loop and exit 13 in silence.
   const stalled = () => failStart(new Error('start-up stopped before the server was ready (a bug: please report it with --log-level debug output)'), config.logLevel);
   process.once('beforeExit', stalled);
@@ -51,8 +32,9 @@ export async function serve(argv: string[]): Promise<void> {
   } finally {
     process.off('beforeExit', stalled);
   }
-  followNpmParent(log, () => closing);
-  followNpx(() => shutdown('npx ended'));
+  stopper.ready(started);
+  followNpmParent(log, () => stopper.closing);
+  followNpx(() => stopper.stop('npx ended'));
 }
 
 /** Every start-up failure, whatever the data path: one line on stderr (the stack only at debug), exit 1. */

@@ -1,6 +1,7 @@
 // harness/faults.ts — fault rules: which signed calls they touch (action, instance, field values, count, seeded probability)
 // and what they do (error, latency, task error/hang, backend dies); no HTTP here, the API pipeline calls it.
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Value } from '@sinclair/typebox/value';
 import { Type } from '@sinclair/typebox';
 import type { Logger } from 'pino';
@@ -9,6 +10,7 @@ import type { TaskFaultHook } from '../tasks/runners.js';
 import { FaultRuleInput, type FaultEffect, type FaultRule } from './types.js';
 import { seededRandom } from './random.js';
 import { ConfigError } from '../config.js';
+import { Errors } from '../errors.js';
 
 /** What a rule did to one call, as the journal shows it. */
 export interface FaultApplied {
@@ -36,6 +38,8 @@ export class FaultRules implements TaskFaultHook {
   private readonly rules = new Map<string, Live>();
   private readonly tasks = new Map<number, { ruleId: string; effect: FaultEffect }>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Ends every `latency` wait at close(): a rule of minutes must not hold a graceful stop. */
+  private readonly held = new AbortController();
   /** Per phase and Action: the rules that could apply, in order (that Action's and `*`'s). Dropped on any change. */
   private readonly byAction = { call: new Map<string, Live[]>(), task: new Map<string, Live[]>() };
   private nextId = 1;
@@ -104,9 +108,18 @@ export class FaultRules implements TaskFaultHook {
     for (const input of this.startup) this.add(input);
   }
 
+  /** At shutdown: no more `backend-dies` kills, and the calls a `latency` rule holds end now with ServiceShuttingDown. */
   close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.held.abort();
+  }
+
+  /** The wait of a `latency` rule; rejects with ServiceShuttingDown if close() comes first. */
+  delay(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.held.signal }).catch(() => {
+      throw Errors.shuttingDown();
+    });
   }
 
   /** Before the action runs: the first rule with an `error` or `latency` effect that matches and fires. */

@@ -54,7 +54,6 @@ export interface ApiHooks {
 
 export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
   const journal = ctx.journal.enabled ? ctx.journal : undefined;
-  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   return {
     route: journal
       ? {
@@ -77,7 +76,7 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
                 t.accessKeyId = q?.AccessKeyId || null;
                 t.status = reply.statusCode;
                 // Errors Fastify raised itself (body framing) are told apart by status, as the error handler does.
-                if (t.code === '') t.code = reply.statusCode === 413 ? 'RequestEntityTooLarge' : reply.statusCode >= 500 ? 'InternalError' : 'ParamParseError';
+                if (t.code === '') t.code = reply.statusCode === 413 ? 'RequestEntityTooLarge' : reply.statusCode === 408 ? 'RequestTimeout' : reply.statusCode >= 500 ? 'InternalError' : 'ParamParseError';
                 t.ms = Math.round(reply.elapsedTime * 100) / 100;
                 journal.push(t);
               }
@@ -132,7 +131,7 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
       if (req.trace) req.trace.fault = hit.applied;
       req.log.debug({ ruleId: hit.applied.ruleId, effect: hit.effect.type, action }, 'fault rule applied');
       if (hit.effect.type === 'error') throw new ApiError(hit.effect.status, hit.effect.code, hit.effect.message);
-      if (hit.effect.type === 'latency') return sleep(hit.effect.ms);
+      if (hit.effect.type === 'latency') return ctx.faults.delay(hit.effect.ms);
       return undefined;
     },
 

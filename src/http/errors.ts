@@ -8,10 +8,14 @@ import type { Duplex } from 'node:stream';
 import { ApiError, Errors } from '../errors.js';
 import { storageFailure } from '../store/failure.js';
 
+/** Set on a socket whose request Node timed out while Fastify was still reading its body: that read's error is a 408. */
+const TIMED_OUT = Symbol('requestTimedOut');
+
 function toApiError(err: FastifyError, req: FastifyRequest, bodyLimit: number): ApiError | undefined {
   if (err instanceof ApiError) return err;
   const storage = storageFailure(err);
   if (storage) return Errors.storageUnavailable(storage);
+  if ((req.raw.socket as { [TIMED_OUT]?: boolean } | null)?.[TIMED_OUT]) return Errors.requestTimeout();
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return Errors.tooLarge(bodyLimit);
   if (err.statusCode === 415) return Errors.unsupportedMediaType(req.headers['content-type'] ?? '');
   if (err.statusCode === 408) return Errors.requestTimeout();
@@ -70,12 +74,13 @@ function clientErrorToApi(err: ClientError): ApiError {
 export const clientErrorHandler = (log: Pick<FastifyBaseLogger, 'debug'>) => (err: ClientError, socket: Duplex): void => {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const api = clientErrorToApi(err);
+  if (api.httpStatus === 408) (socket as Duplex & { [TIMED_OUT]?: boolean })[TIMED_OUT] = true;
   const requestId = writeRawEnvelope(socket, api);
   log.debug({ code: err.code, status: api.httpStatus, requestId }, 'malformed HTTP request');
 };
 
 /** The envelope written straight on a socket that has no reply object, which is then closed. */
-function writeRawEnvelope(socket: Duplex, api: ApiError): string {
+export function writeRawEnvelope(socket: Duplex, api: ApiError): string {
   const requestId = randomUUID();
   // A response already under way on this connection cannot be followed by another.
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;

@@ -43,5 +43,5 @@ export const STATUS_TEXT: Record<number, string> = {
   414: 'The request line is too long.',
   431: 'The request headers are too large.',
   500: 'Unexpected server error (no internals are shown).',
-  503: 'The state file cannot be written now (full disk, I/O error, read-only file): the call was not completed; read-only calls still answer.',
+  503: 'The state file cannot be written now (full disk, I/O error, read-only file), or the emulator is shutting down: the call was not carried out; read-only calls still answer while the disk is full.',
 };

@@ -2,7 +2,7 @@
 // a result the state file refuses is undone (no memcached left that no row knows of) and left for a later run.
 import type { Logger } from 'pino';
 import type { Store, Instance, Task } from '../store/index.js';
-import type { Endpoint, InstanceSpec, MemcachedBackend } from '../backends/types.js';
+import { BackendClosing, type Endpoint, type InstanceSpec, type MemcachedBackend } from '../backends/types.js';
 import type { Fixtures } from '../fixtures.js';
 import type { EmulatorClock } from '../clock.js';
 import type { FaultEffect } from '../harness/types.js';
@@ -91,8 +91,9 @@ function need(ep: Endpoint | undefined): Endpoint {
  * How a run ended: recorded (the task is FINISH or ERROR), or not, because the state file refused the write: then the
  * task stays DOING for a later run, and whatever this run started was stopped again.
  */
-export type RunOutcome = { recorded: true } | { recorded: false; error: unknown };
+export type RunOutcome = { recorded: true } | { recorded: false; error: unknown } | { recorded: false; interrupted: true };
 const RECORDED: RunOutcome = { recorded: true };
+const INTERRUPTED: RunOutcome = { recorded: false, interrupted: true };
 
 /** Runs one DOING task to its end, moving its instance as TASK_RULES declares; never throws. */
 export async function runTask(d: RunnerDeps, task: Task): Promise<RunOutcome> {
@@ -113,6 +114,11 @@ export async function runTask(d: RunnerDeps, task: Task): Promise<RunOutcome> {
     if (fault?.type === 'task-error') throw new Error(fault.message || 'injected by a fault rule');
     done = await work(d, task, inst);
   } catch (e) {
+    if (e instanceof BackendClosing) {
+      // Cut short by a graceful stop: not a failure of the instance. The task stays DOING and runs at the next start.
+      log.info({ taskId: task.id, instanceId: inst.id, kind: task.kind }, 'task interrupted by the shutdown');
+      return INTERRUPTED;
+    }
     return fail(d, task, inst, `${task.kind} failed: ${(e as Error).message}`);
   }
   try {

@@ -7,6 +7,7 @@ import { runTask, type RunnerDeps } from './runners.js';
 import { Watchdog } from './watchdog.js';
 import { StorageHold } from './storage-hold.js';
 import { isStorageFailure } from '../store/failure.js';
+import { settleWithin } from '../backends/limit.js';
 
 export interface SchedulerOptions {
   /** timed: a task runs once due (created + its kind's delay, in the emulator's time); manual: only when asked. */
@@ -34,6 +35,8 @@ export class Scheduler {
   private busy = false;
   private again = false;
   private stopped = true;
+  /** Set by stop(): not even a queued task of the pass in flight may start. */
+  private halted = false;
   private readonly watchdog?: Watchdog;
   private readonly hold: StorageHold;
 
@@ -60,14 +63,18 @@ export class Scheduler {
 
   start(): void {
     this.stopped = false;
+    this.halted = false;
     this.arm(0);
   }
 
-  /** Stop the timer and wait for the tick in flight; nothing runs afterwards. */
-  async stop(): Promise<void> {
+  /** Stop the timer; no task starts from now on. Waits for the one in flight, at most `waitMs`: a backend call that hangs
+   * must not hold a shutdown (its task stays DOING and carries on at the next start). */
+  async stop(waitMs = Infinity): Promise<void> {
     this.stopped = true;
+    this.halted = true;
     clearTimeout(this.timer);
-    await this.chain;
+    if (!Number.isFinite(waitMs)) return void (await this.chain);
+    if (await settleWithin([this.chain], waitMs)) this.d.log.warn({ waitMs }, 'a task is still running at shutdown; stopping without waiting for it');
   }
 
   wake(): void {
@@ -203,9 +210,11 @@ export class Scheduler {
     let refused: { error: unknown } | undefined;
     await runLimited([...queues.values()], this.opts.concurrency ?? 16, async (q) => {
       for (const t of q) {
+        if (this.halted) return;
         const outcome = await runTask(this.d, t);
         if (!outcome.recorded) {
-          refused ??= { error: outcome.error };
+          // A run cut short by the shutdown is not the state file's refusal: nothing to hold back.
+          if (!('interrupted' in outcome)) refused ??= { error: outcome.error };
           return;
         }
         ran.push(t.id);
