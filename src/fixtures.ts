@@ -1,7 +1,7 @@
 // fixtures.ts — loads and checks regions, VDCs with their pipes, credentials and seeded instances from a folder; no state.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseSeedFile, type SeedInstance } from './harness/seed-file.js';
+import { loadSeedFile, type SeedInstance } from './harness/seed-file.js';
 
 export interface Region { RegionId: string; SiteName: string }
 export interface Pipe { PipeId: string; PipeName?: string; Segment: string }
@@ -60,7 +60,7 @@ export function loadFixtures(dir: string, override?: { id?: string; secret?: str
     credentials.set(override.id ?? WELL_KNOWN.AccessKeyId, override.secret ?? WELL_KNOWN.AccessKeySecret);
   }
   const seedFile = path.join(dir, 'instances.json');
-  const instances = fs.existsSync(seedFile) ? parseSeedFile(readJsonArray<unknown>(dir, 'instances.json'), seedFile, { regions, vdcs }) : [];
+  const instances = fs.existsSync(seedFile) ? loadSeedFile(seedFile, { regions, vdcs }) : [];
   return { regions, vdcs, credentials, instances };
 }
 

@@ -7,6 +7,7 @@ import { storageFailure } from './store/failure.js';
 import type { Logger } from 'pino';
 import { ConfigError, StartupError, VERSION, type Config } from './config.js';
 import { fixturesFor, WELL_KNOWN } from './fixtures.js';
+import { SeedFileError } from './harness/seed-file.js';
 import { buildApp, type App } from './app.js';
 import { lockStateFile, StateFileInUse, type OwnerLock } from './store/owner-lock.js';
 
@@ -63,7 +64,8 @@ function checkFixtures(config: Config): void {
   try {
     fixturesFor(config);
   } catch (e) {
-    throw new StartupError(`${(e as Error).message}; fix: point --fixtures at a folder with regions.json and vdcs.json (and optionally credentials.json), or leave it unset for the built-in ones`);
+    const fix = e instanceof SeedFileError ? e.fix : 'fix: point --fixtures at a folder with regions.json and vdcs.json (and optionally credentials.json), or leave it unset for the built-in ones';
+    throw new StartupError(`${(e as Error).message}; ${fix}`);
   }
 }
 

@@ -1,5 +1,6 @@
 // actions/index.ts — the explicit Action → handler tables, one per product path; no dispatch logic beyond lookup.
 import type { ActionDef } from './types.js';
+import { ACTION_ALIASES } from '../contract/action-aliases.js';
 import { createMemcachedInstance } from './create-memcached-instance.js';
 import { memcachedInstanceList } from './memcached-instance-list.js';
 import { describeMemcachedInstance } from './describe-memcached-instance.js';
@@ -20,8 +21,7 @@ const memcached = table([
   clearMemcachedInstance,
   updateMemcachedInstance,
 ]);
-// The doc's heading names Create "CreateMemcached".
-memcached.set('CreateMemcached', createMemcachedInstance);
+for (const [alias, action] of ACTION_ALIASES) memcached.set(alias, memcached.get(action)!);
 
 export const ACTIONS: Record<Product, Map<string, ActionDef>> = {
   memcached,

@@ -2,13 +2,14 @@
 // and what they do (error, latency, task error/hang, backend dies); no HTTP here, the API pipeline calls it.
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Value } from '@sinclair/typebox/value';
 import { Type } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../backends/types.js';
 import type { TaskFaultHook } from '../tasks/runners.js';
 import { FaultRuleInput, type FaultEffect, type FaultRule } from './types.js';
 import { seededRandom } from './random.js';
+import { schemaProblem } from './schema-problem.js';
+import { canonicalAction } from '../contract/action-aliases.js';
 import { ConfigError } from '../config.js';
 import { Errors } from '../errors.js';
 
@@ -42,13 +43,16 @@ export class FaultRules implements TaskFaultHook {
   private readonly held = new AbortController();
   /** Per phase and Action: the rules that could apply, in order (that Action's and `*`'s). Dropped on any change. */
   private readonly byAction = { call: new Map<string, Live[]>(), task: new Map<string, Live[]>() };
-  private nextId = 1;
+  /** Ids of rules added after start-up go on counting across resets: an id never names two different rules. */
+  private nextId: number;
 
   constructor(
     private readonly d: FaultDeps,
     private readonly startup: readonly FaultRuleInput[] = [],
   ) {
-    for (const input of startup) this.add(input);
+    // The start-up rules are f1…fN, now and after every reset, so a test may keep their ids.
+    startup.forEach((input, i) => this.install(input, `f${i + 1}`));
+    this.nextId = startup.length + 1;
   }
 
   get size(): number {
@@ -56,11 +60,16 @@ export class FaultRules implements TaskFaultHook {
   }
 
   add(input: FaultRuleInput): FaultRule {
-    const id = `f${this.nextId++}`;
+    return this.install(input, `f${this.nextId++}`);
+  }
+
+  private install(input: FaultRuleInput, id: string): FaultRule {
     // A probability with no seed gets one, shown in the listing, so a run can be replayed.
     const seed = input.seed ?? (input.probability !== undefined ? Math.floor(Math.random() * 2 ** 31) : undefined);
     const rule: FaultRule = {
       ...structuredClone(input),
+      // Calls reach the rules under their Action's own name, so a rule on an alias is stored as that Action.
+      action: canonicalAction(input.action),
       ...(seed !== undefined ? { seed } : {}),
       id,
       hits: 0,
@@ -98,14 +107,15 @@ export class FaultRules implements TaskFaultHook {
     return n;
   }
 
-  /** Back to start-up: the file's rules again, with fresh counters and sequences; no task is held any more. */
+  /** Back to start-up: the file's rules again, under their same ids, with fresh counters and sequences; rules added
+   * since are gone (their ids are not given again); no task is held any more. */
   reset(): void {
     this.rules.clear();
     this.changed();
     this.tasks.clear();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const input of this.startup) this.add(input);
+    this.startup.forEach((input, i) => this.install(input, `f${i + 1}`));
   }
 
   /** At shutdown: no more `backend-dies` kills, and the calls a `latency` rule holds end now with ServiceShuttingDown. */
@@ -214,13 +224,13 @@ export function loadFaultsFile(file: string): FaultRuleInput[] {
   } catch (e) {
     throw new ConfigError(`--faults: cannot read ${file}: ${(e as Error).message}`);
   }
-  const first = Value.Errors(RuleFile, parsed).First();
-  if (first) throw new ConfigError(`--faults: ${file}: ${first.path || '/'} ${first.message}`);
+  const bad = schemaProblem(RuleFile, parsed);
+  if (bad) throw new ConfigError(`--faults: ${file}: ${bad}`);
   return parsed as FaultRuleInput[];
 }
 
-/** The first problem of a POST /_emulator/faults body, or undefined if it is a valid rule. */
+/** The first problem of a POST /_emulator/faults body, naming the field (`/effect/status must be …`); undefined if it is
+ * a valid rule. */
 export function faultInputProblem(body: unknown): string | undefined {
-  const first = Value.Errors(FaultRuleInput, body).First();
-  return first && `${first.path || 'body'} ${first.message}`;
+  return schemaProblem(FaultRuleInput, body);
 }

@@ -1,7 +1,9 @@
-// harness/seed-file.ts — the shape of a fixtures folder's instances.json and its checks against the other fixtures;
-// pure (fixtures.ts reads it at load). Writing the seeds into the state is harness/seed.ts.
+// harness/seed-file.ts — the shape of a fixtures folder's instances.json, reading it and checking it against the other
+// fixtures (fixtures.ts calls it at load). Writing the seeds into the state is harness/seed.ts.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { schemaProblem } from './schema-problem.js';
 import { CONF_SIZES, STATUSES, TASK_RULES, type TaskKind } from '../domain/instance.js';
 
 /** epoch ms, ISO 8601, or relative to the emulator's time at seeding: `-2d`, `-1h30m`, `-45s` (units d h m s ms). */
@@ -63,14 +65,38 @@ interface Refs {
   vdcs: Map<string, { VdcId: string; RegionId: string; Pipes: Array<{ PipeId: string }> }>;
 }
 
+/** A problem in instances.json: its message names the file and the first problem, its `fix` says to mend that file
+ * (not regions.json or vdcs.json, which loaded fine). */
+export class SeedFileError extends Error {
+  readonly fix: string;
+  constructor(file: string, problem: string) {
+    super(`fixtures: ${file}: ${problem}`);
+    this.name = 'SeedFileError';
+    this.fix = `fix: correct ${path.basename(file)} (its fields: "Seeded state" in docs/testing-harness.md), or remove it to start with no seeded instances`;
+  }
+}
+
+/** Reads and checks a fixtures folder's instances.json; throws a SeedFileError naming the first problem. */
+export function loadSeedFile(file: string, refs: Refs): SeedInstance[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new SeedFileError(file, `cannot be read: ${(e as Error).message}`);
+  }
+  return parseSeedFile(parsed, file, refs);
+}
+
+const SeedFile = Type.Array(SeedInstance);
+
 /** Checks instances.json against the schema and the other fixtures; throws one line naming the first problem. */
 export function parseSeedFile(parsed: unknown, file: string, refs: Refs): SeedInstance[] {
-  const first = Value.Errors(Type.Array(SeedInstance), parsed).First();
-  if (first) throw new Error(`fixtures: ${file}: ${first.path || '/'} ${first.message}`);
+  const problem = schemaProblem(SeedFile, parsed);
+  if (problem) throw new SeedFileError(file, problem);
   const seeds = parsed as SeedInstance[];
   const ids = new Set<string>();
   seeds.forEach((s, i) => {
-    const bad = (why: string) => new Error(`fixtures: ${file}: /${i} ${why}`);
+    const bad = (why: string) => new SeedFileError(file, `/${i} ${why}`);
     if (s.id !== undefined && ids.has(s.id)) throw bad(`repeats id ${s.id}`);
     if (s.id !== undefined) ids.add(s.id);
     const vdc = s.vdcId === undefined ? refs.vdcs.values().next().value : refs.vdcs.get(s.vdcId);

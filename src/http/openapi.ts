@@ -62,10 +62,11 @@ const CONTROL_PLANE_ONLY = new Set([
   'fixturesUnusable',
 ]);
 
-/** Status → codes and a sample message, from the Errors catalog itself (each constructor called with placeholders). */
-function errorCatalog(): Map<number, Array<{ code: string; sample: string }>> {
+/** Status → codes and a sample message, from the Errors catalog itself (each constructor called with placeholders):
+ * those the signed API may answer, or with `controlPlane`, those only /_emulator/ answers (docs/openapi.md lists both). */
+export function errorCatalog(controlPlane = false): Map<number, Array<{ code: string; sample: string }>> {
   const byStatus = new Map<number, Array<{ code: string; sample: string }>>();
-  const apiErrors = Object.entries(Errors).filter(([name]) => !CONTROL_PLANE_ONLY.has(name)).map(([, make]) => make);
+  const apiErrors = Object.entries(Errors).filter(([name]) => CONTROL_PLANE_ONLY.has(name) === controlPlane).map(([, make]) => make);
   for (const make of apiErrors as Array<(...args: never[]) => unknown>) {
     let e: unknown;
     try {

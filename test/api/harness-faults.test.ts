@@ -126,6 +126,55 @@ describe('fault rules /_emulator/faults', () => {
   });
 });
 
+describe('a fault rule on the alias CreateMemcached', () => {
+  // The docs say the alias counts as CreateMemcachedInstance: a rule under either name touches a call under either name.
+  it.each([
+    ['CreateMemcached', 'CreateMemcached'],
+    ['CreateMemcached', 'CreateMemcachedInstance'],
+    ['CreateMemcachedInstance', 'CreateMemcached'],
+    ['CreateMemcachedInstance', 'CreateMemcachedInstance'],
+  ])('a rule on %s touches a signed call sent as %s, and is stored under the Action name', async (ruleAction, callAction) => {
+    const added = await control(emu, 'POST', '/_emulator/faults', { action: ruleAction, effect: outage, count: 1 });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ action: 'CreateMemcachedInstance', remaining: 1 });
+
+    const r = await emu.client.call(callAction, docCreate);
+    expect(r.status).toBe(503);
+    expect(r.body).toEqual({ Code: 'ServiceUnavailable', Message: 'the region is down for maintenance', Data: {}, RequestId: r.requestId });
+    const [entry] = (await control(emu, 'GET', '/_emulator/requests?limit=1')).body.entries;
+    expect(entry).toMatchObject({ requestId: r.requestId, action: callAction, fault: { ruleId: added.body.id, effect: 'error' } });
+    expect((await control(emu, 'GET', `/_emulator/faults/${added.body.id}`)).body).toMatchObject({ hits: 1, seen: 1, remaining: 0 });
+    // Used up: the next call under the other name runs.
+    const other = callAction === 'CreateMemcached' ? 'CreateMemcachedInstance' : 'CreateMemcached';
+    expect((await emu.client.call(other, docCreate)).body.Code).toBe('Success');
+  });
+
+  it('a task rule on the alias touches the tasks of a Create sent under the full name', async () => {
+    await control(emu, 'POST', '/_emulator/faults', { action: 'CreateMemcached', effect: { type: 'task-error', message: 'no capacity' } });
+    const { TaskIds } = await emu.client.createMemcachedInstance(docCreate);
+    await runTasks(emu);
+    expect((await emu.client.describeTask(TaskIds[0])).Status).toBe('ERROR');
+  });
+});
+
+describe('a malformed fault rule is refused naming its first bad field', () => {
+  it.each([
+    ['a success status', { action: 'CreateMemcachedInstance', effect: { ...outage, status: 200 } }, '/effect/status must be an integer 400–599 when type is "error"; got 200'],
+    ['an unknown effect type', { action: 'CreateMemcachedInstance', effect: { type: 'explode' } }, '/effect/type must be one of "error", "latency", "task-error", "task-hang", "backend-dies"; got "explode"'],
+    ['a missing code', { action: 'CreateMemcachedInstance', effect: { type: 'error', status: 500, message: 'x' } }, '/effect/code is required when type is "error"'],
+    ['a negative latency', { action: 'CreateMemcachedInstance', effect: { type: 'latency', ms: -1 } }, '/effect/ms must be an integer 0–600000 when type is "latency"; got -1'],
+    ['a probability above 1', { action: 'CreateMemcachedInstance', effect: outage, probability: 1.5 }, '/probability must be a number 0–1; got 1.5'],
+    ['a match value that is not a string', { action: 'CreateMemcachedInstance', effect: outage, match: { ConfSize: 4 } }, '/match/ConfSize must be a string; got 4'],
+    ['an unknown field', { action: 'CreateMemcachedInstance', effect: outage, times: 1 }, '/times is not a known field (known: action, instanceId, match, effect, count, probability, seed)'],
+    ['no action', { effect: outage }, '/action is required'],
+  ])('%s: 400 20001, the Message names the field', async (_what, rule, why) => {
+    const res = await control(emu, 'POST', '/_emulator/faults', rule);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ Code: '20001', Message: `参数错误: fault rule ${why}`, Data: {}, RequestId: res.headers['x-request-id'] });
+    expect((await control(emu, 'GET', '/_emulator/faults')).body.faults).toEqual([]);
+  });
+});
+
 describe('fault rules from a --faults file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cds-faults-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -145,6 +194,60 @@ describe('fault rules from a --faults file', () => {
     } finally {
       await e.close();
     }
+  });
+
+  it('keep their ids across resets; rules added over HTTP are gone, and their ids are not given again', async () => {
+    const file = path.join(dir, 'stable.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        { action: 'CreateMemcached', effect: outage, count: 1 },
+        { action: 'DeleteMemcachedInstance', effect: { ...outage, status: 409, code: 'ResourceInUse', message: 'busy' }, count: 1 },
+      ]),
+    );
+    const e = await startEmulator({ faultsFile: file });
+    try {
+      const ids = async () => (await control(e, 'GET', '/_emulator/faults')).body.faults.map((f: { id: string }) => f.id);
+      const started = (await control(e, 'GET', '/_emulator/faults')).body.faults;
+      expect(started.map((f: { id: string; action: string }) => [f.id, f.action])).toEqual([
+        ['f1', 'CreateMemcachedInstance'],
+        ['f2', 'DeleteMemcachedInstance'],
+      ]);
+      const added = (await control(e, 'POST', '/_emulator/faults', { action: '*', effect: { type: 'latency', ms: 0 } })).body;
+      expect(added.id).toBe('f3');
+      // The file's alias rule fires on a Create sent under the full name.
+      expect((await e.client.call('CreateMemcachedInstance', docCreate)).body.Code).toBe('ServiceUnavailable');
+      expect((await control(e, 'DELETE', '/_emulator/faults/f2')).body).toEqual({ removed: 1 });
+
+      expect((await control(e, 'POST', '/_emulator/reset', {})).status).toBe(200);
+      expect(await ids()).toEqual(['f1', 'f2']);
+      expect((await control(e, 'GET', '/_emulator/faults/f1')).body).toMatchObject({ id: 'f1', hits: 0, seen: 0, remaining: 1 });
+      expect((await control(e, 'GET', '/_emulator/faults/f2')).body).toMatchObject({ id: 'f2', remaining: 1 });
+      const gone = await control(e, 'GET', '/_emulator/faults/f3');
+      expect(gone.status).toBe(404);
+      expect(gone.body).toMatchObject({ Code: 'ResourceNotFound', Message: '资源不存在: fault rule f3' });
+      expect((await control(e, 'POST', '/_emulator/faults', { action: '*', effect: { type: 'latency', ms: 0 } })).body.id).toBe('f4');
+
+      // The saved id still names the rule that fires, now under the alias.
+      const r = await e.client.call('CreateMemcached', docCreate);
+      expect(r.body.Code).toBe('ServiceUnavailable');
+      const [entry] = (await control(e, 'GET', '/_emulator/requests?limit=1')).body.entries;
+      expect(entry.fault).toEqual({ ruleId: 'f1', effect: 'error' });
+      await control(e, 'POST', '/_emulator/reset', {});
+      expect(await ids()).toEqual(['f1', 'f2']);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('a rule with a bad field stops start-up with one line naming the file, the rule and the field', async () => {
+    const file = path.join(dir, 'status.json');
+    fs.writeFileSync(file, JSON.stringify([{ action: '*', effect: { type: 'latency', ms: 1 } }, { action: 'X', effect: { type: 'error', status: 200, code: 'A', message: '' } }]));
+    const err = await buildApp(buildConfig({ data: ':memory:', backend: 'none', faultsFile: file }), pino({ level: 'silent' })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toBe(`--faults: ${file}: /1/effect/status must be an integer 400–599 when type is "error"; got 200`);
   });
 
   it('a bad file stops start-up with one line naming the file and the problem', async () => {

@@ -7,7 +7,8 @@ import { startEmulator, control, pinnedClock, runTasks, DOC_VDC, type Emulator }
 import { textCommand } from '../helpers/memcached.js';
 import { hasMemcached } from '../helpers/backend-env.js';
 import { buildApp } from '../../src/app.js';
-import { buildConfig, PROJECT_ROOT } from '../../src/config.js';
+import { buildConfig, PROJECT_ROOT, StartupError } from '../../src/config.js';
+import { startServer } from '../../src/start.js';
 import { formatShanghai } from '../../src/domain/instance.js';
 
 const HK_VDC = '7c0e3c52-5a1f-4a8e-9a57-2f1f0c2b9d31';
@@ -85,6 +86,64 @@ describe('seeded state (fixtures/instances.json)', () => {
     );
     fs.rmSync(bad, { recursive: true, force: true });
     expect(err?.message).toMatch(/^fixtures: .*instances\.json: \/0 status updating needs a pending "task"$/);
+  });
+
+  it('a seeded file with a bad field names the field and its allowed values', async () => {
+    const bad = seededFolder([SEEDS[0], { name: 'x', confSize: '1G', status: 'gone' }]);
+    const err = await buildApp(buildConfig({ data: ':memory:', backend: 'none', fixturesDir: bad }), pino({ level: 'silent' })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    fs.rmSync(bad, { recursive: true, force: true });
+    expect(err?.message).toBe(`fixtures: ${path.join(bad, 'instances.json')}: /1/status must be one of "creating", "running", "updating", "deleting", "error"; got "gone"`);
+  });
+
+  it('at start-up, the fix of a bad instances.json names instances.json, not regions.json or vdcs.json', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [JSON.stringify([{ name: 'x', confSize: '12G', status: 'running' }]), /^\/0\/confSize must be one of "1G", .*"10G"; got "12G"$/],
+      ['[{"name": "x",', /^cannot be read: /],
+    ];
+    for (const [content, problem] of cases) {
+      const bad = seededFolder([]);
+      const file = path.join(bad, 'instances.json');
+      fs.writeFileSync(file, content);
+      const config = buildConfig({ data: ':memory:', backend: 'none', fixturesDir: bad, host: '127.0.0.1', port: 0 });
+      const err = await startServer(config, pino({ level: 'silent' })).then(
+        async (started) => {
+          await started.app.close();
+          return undefined;
+        },
+        (e: Error) => e,
+      );
+      fs.rmSync(bad, { recursive: true, force: true });
+      expect(err).toBeInstanceOf(StartupError);
+      const [head, fix] = err!.message.split('; fix: ');
+      expect(head!.startsWith(`fixtures: ${file}: `)).toBe(true);
+      expect(head!.slice(`fixtures: ${file}: `.length)).toMatch(problem);
+      expect(fix).toBe('correct instances.json (its fields: "Seeded state" in docs/testing-harness.md), or remove it to start with no seeded instances');
+      expect(err!.message).not.toMatch(/regions\.json|vdcs\.json|\n/);
+    }
+  });
+
+  it('a reset whose instances.json went bad answers 409 FixturesUnusable naming the field, and changes nothing', async () => {
+    const folder = seededFolder(SEEDS.slice(0, 1));
+    const e = await startEmulator({ fixturesDir: folder, taskMode: 'manual' });
+    try {
+      const file = path.join(folder, 'instances.json');
+      fs.writeFileSync(file, JSON.stringify([{ ...SEEDS[0], createdAt: -5 }]));
+      const res = await control(e, 'POST', '/_emulator/reset', {});
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({
+        Code: 'FixturesUnusable',
+        Message: `the fixtures folder cannot be loaded, so nothing was reset: fixtures: ${file}: /0/createdAt must be an integer ≥ 0 or a string of 1–64 characters; got -5`,
+        Data: {},
+        RequestId: res.headers['x-request-id'],
+      });
+      expect((await e.client.describeMemcachedInstance('seed-running')).Status).toBe('running');
+    } finally {
+      await e.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('is not written over an existing state', async () => {

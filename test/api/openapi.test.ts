@@ -6,6 +6,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startEmulator, createRunning, docCreate, runTasks, signedQuery, type Emulator } from '../helpers/emulator.js';
 import { ACTIONS } from '../../src/actions/index.js';
 import { COMMON_PARAMS } from '../../src/http/auth.js';
+import { errorCatalog } from '../../src/http/openapi.js';
+import { PROJECT_ROOT } from '../../src/config.js';
+import fs from 'node:fs';
+import path from 'node:path';
 
 type Doc = {
   openapi: string;
@@ -133,5 +137,53 @@ describe('GET /_emulator/openapi.json', () => {
     // A drifted answer would be caught: a Port as a number is not an InstanceDetail.
     const detail = answers.find(([n]) => n === 'DescribeMemcachedInstanceResponse')![1] as { Data: Record<string, unknown> };
     expect(schema('DescribeMemcachedInstanceResponse')({ ...detail, Data: { ...detail.Data, Port: 11211 } })).not.toEqual([]);
+  });
+});
+
+describe('docs/openapi.md and the served document', () => {
+  type Response = { $ref?: string; content?: { 'application/json': { examples?: Record<string, unknown> } } };
+  const page = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'openapi.md'), 'utf8');
+
+  /** The rows of a marked table in the page, as written. */
+  function pageTable(name: string): string {
+    const m = new RegExp(`<!-- ${name}:[^>]*-->\\n\\| status \\| codes \\|\\n\\|---\\|---\\|\\n([^]*?)<!-- /${name} -->`).exec(page);
+    expect(m, `docs/openapi.md has a table marked ${name}`).not.toBeNull();
+    return m![1]!;
+  }
+  /** The rows the page should hold: one per status, its codes in order. */
+  const rows = (byStatus: Array<[number, string[]]>) =>
+    byStatus
+      .sort(([a], [b]) => a - b)
+      .map(([status, codes]) => `| ${status} | ${codes.map((c) => '`' + c + '`').join(', ')} |\n`)
+      .join('');
+
+  /** Status → codes of one signed path's error responses, read from the document ($refs followed). */
+  function documented(p: '/memcached' | '/ccs'): Array<[number, string[]]> {
+    const responses = (doc.components as unknown as { responses: Record<string, Response> }).responses;
+    return Object.entries(doc.paths[p]!.post.responses as Record<string, Response>)
+      .filter(([status]) => /^[45]\d\d$/.test(status))
+      .map(([status, r]) => {
+        const resolved = r.$ref ? responses[r.$ref.split('/').pop()!]! : r;
+        return [Number(status), Object.keys(resolved.content?.['application/json'].examples ?? {})];
+      });
+  }
+
+  it("lists exactly the signed API's error statuses and codes that the document has", () => {
+    expect(documented('/ccs')).toEqual(documented('/memcached'));
+    expect(pageTable('signed-api-errors')).toBe(rows(documented('/memcached')));
+  });
+
+  it('lists exactly the refusals only the control plane gives, none of which the signed API documents', () => {
+    const controlPlane = [...errorCatalog(true)].map(([status, codes]) => [status, codes.map((c) => c.code)] as [number, string[]]);
+    expect(pageTable('control-plane-only-errors')).toBe(rows(controlPlane));
+    const signed = new Set(documented('/memcached').flatMap(([, codes]) => codes));
+    for (const [, codes] of controlPlane) for (const code of codes) expect(signed.has(code), code).toBe(false);
+  });
+
+  it('names no error status outside those two tables', () => {
+    const listed = new Set([...`${pageTable('signed-api-errors')}${pageTable('control-plane-only-errors')}`.matchAll(/^\| (\d{3}) \|/gm)].map((m) => m[1]));
+    // Any `4xx`/`5xx` in backticks, or "NNN Code", elsewhere in the page must be one of them.
+    const named = [...page.matchAll(/\x60([45]\d\d)\b|\b([45]\d\d) [A-Z][A-Za-z]+/g)].map((m) => m[1] ?? m[2]);
+    expect(named.filter((s) => !listed.has(s!))).toEqual([]);
   });
 });
