@@ -1,5 +1,6 @@
 // options.ts — every option of the emulator as data: its flag, variable, default, parser and help line, the Config it
 // produces, and the --help text. Reads no environment (config.ts does).
+import { ConfigError } from './errors.js';
 
 export type BackendChoice = 'none' | 'process' | 'docker' | 'auto';
 export type DockerNetwork = 'host' | 'publish' | 'auto';
@@ -101,8 +102,6 @@ const ENV_ONLY = [
   ['CDS_EMU_MEMCACHED_IMAGE', 'docker backend image (default: memcached:1.6-alpine)'],
   ['DOCKER_HOST', 'docker engine to use (default: the local socket)'],
 ];
-
-export class ConfigError extends Error {}
 
 export function helpText(): string {
   const lines = ['Usage: cds-memcached-emulator [options]', '', 'Local emulator of the CapitalOnline Memcached OpenAPI.', '', 'Options (each has an environment variable; a flag beats the variable):'];

@@ -1,7 +1,9 @@
 // cli/serve.ts — `cds-memcached-emulator [serve] [options]`: config → logger → start → graceful stop on signals
 // (cli/stop.ts); with stop.ts the only place that exits the process for the server. A start-up failure is one line on
 // stderr (the stack only at debug).
-import { ConfigError, StartupError, helpText, loadConfig, VERSION } from '../config.js';
+import { helpText, loadConfig } from '../config.js';
+import { ConfigError, StartupError } from '../errors.js';
+import { VERSION } from '../paths.js';
 import { createLogger } from '../logger.js';
 import { alive, followNpmParent, npmChain } from '../npm-parent.js';
 import { startServer, type Started } from '../start.js';

@@ -9,7 +9,7 @@ import type { Endpoint } from '../backends/types.js';
 import type { TaskFaultHook } from '../tasks/runners.js';
 import { FaultRuleInput, type FaultEffect, type FaultRule } from './types.js';
 import { seededRandom } from './random.js';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { Errors } from '../errors.js';
 
 /** What a rule did to one call, as the journal shows it. */

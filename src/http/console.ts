@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
-import { PROJECT_ROOT, VERSION } from '../config.js';
+import { PROJECT_ROOT, VERSION } from '../paths.js';
 import { Errors } from '../errors.js';
 import { WELL_KNOWN } from '../fixtures.js';
 import type { Instance } from '../store/index.js';

@@ -6,7 +6,7 @@ import { ACTIONS, type Product } from '../actions/index.js';
 import { ErrorEnvelope, InstanceDetail, InstanceItem, InstanceList, InstanceStatus, ShanghaiTime } from '../actions/responses.js';
 import { COMMON_PARAMS } from './auth.js';
 import { ApiError, Errors } from '../errors.js';
-import { VERSION } from '../config.js';
+import { VERSION } from '../paths.js';
 import { PARAM_TEXT, SIGNING_TEXT, STATUS_TEXT } from './openapi-text.js';
 
 type Json = Record<string, unknown>;

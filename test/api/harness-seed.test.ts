@@ -7,7 +7,8 @@ import { startEmulator, control, pinnedClock, runTasks, DOC_VDC, type Emulator }
 import { textCommand } from '../helpers/memcached.js';
 import { hasMemcached } from '../helpers/backend-env.js';
 import { buildApp } from '../../src/app.js';
-import { buildConfig, PROJECT_ROOT } from '../../src/config.js';
+import { buildConfig } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { formatShanghai } from '../../src/domain/instance.js';
 
 const HK_VDC = '7c0e3c52-5a1f-4a8e-9a57-2f1f0c2b9d31';

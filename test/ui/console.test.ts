@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
 import { canonicalQuery, stringToSign } from '../../src/signing/index.js';
 import { signedQuery, startEmulator, type Emulator } from '../helpers/emulator.js';

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { loadConfig, ConfigError } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
 import { runCli } from '../helpers/spawn.js';
 
 describe('configuration', () => {
