@@ -36,13 +36,6 @@ export const HEALTH_RULES = {
   to: 'error' as InstanceStatus,
 };
 
-/** @deprecated kept for the actions until they read TASK_RULES directly. */
-export const TRANSITIONS: Record<Exclude<TaskKind, 'create'>, { from: readonly InstanceStatus[]; to: InstanceStatus | null }> = {
-  delete: { from: TASK_RULES.delete.from, to: 'deleting' },
-  clear: { from: TASK_RULES.clear.from, to: null },
-  update: { from: TASK_RULES.update.from, to: 'updating' },
-};
-
 export const CONF_SIZES = ['1G', '2G', '3G', '4G', '5G', '6G', '7G', '8G', '9G', '10G'] as const;
 
 export function confSizeToMb(conf: string): number {
