@@ -1,6 +1,7 @@
 // options.ts — every option of the emulator as data: its flag, variable, default, parser and help line, the Config it
 // produces, and the --help text. Reads no environment (config.ts does).
 import { ConfigError } from './errors.js';
+import { WELL_KNOWN_KEY } from './contract/index.js';
 
 export type BackendChoice = 'none' | 'process' | 'docker' | 'auto';
 export type DockerNetwork = 'host' | 'publish' | 'auto';
@@ -108,6 +109,6 @@ export function helpText(): string {
   for (const o of OPTIONS) lines.push(`  --${o.flag.padEnd(22)} ${o.env.padEnd(30)} default ${o.def || o.shown || '(none)'}\n      ${o.help}`);
   lines.push('  --help                   print this and exit', '  --version                print the version and exit', '', 'Environment only:');
   for (const [k, v] of ENV_ONLY) lines.push(`  ${k.padEnd(28)} ${v}`);
-  lines.push('', 'Default credentials: AccessKeyId emulator-access-key-id, AccessKeySecret emulator-access-key-secret');
+  lines.push('', `Default credentials: AccessKeyId ${WELL_KNOWN_KEY.accessKeyId}, AccessKeySecret ${WELL_KNOWN_KEY.accessKeySecret}`);
   return lines.join('\n');
 }

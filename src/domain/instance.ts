@@ -3,8 +3,10 @@
 export const STATUSES = ['creating', 'running', 'updating', 'deleting', 'error'] as const;
 export type InstanceStatus = (typeof STATUSES)[number];
 
-export type TaskKind = 'create' | 'delete' | 'clear' | 'update';
-export type TaskStatus = 'NEW' | 'DOING' | 'FINISH' | 'ERROR';
+export const TASK_KINDS = ['create', 'update', 'clear', 'delete'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+export const TASK_STATUSES = ['NEW', 'DOING', 'FINISH', 'ERROR'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**
  * The one declared state machine (moto's shape): for each task kind, the statuses an action may start it from, the

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { PROJECT_ROOT, VERSION } from '../paths.js';
 import { Errors } from '../errors.js';
-import { WELL_KNOWN } from '../fixtures.js';
+import { WELL_KNOWN_KEY } from '../contract/index.js';
 import type { Instance } from '../store/index.js';
 import { formatShanghai, runningTime } from '../domain/instance.js';
 import { endpointOf } from '../tasks/runners.js';
@@ -103,7 +103,7 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
 
   app.get('/_emulator/console-config', async () => {
     const [first] = ctx.fixtures.current.credentials;
-    const wellKnown = first !== undefined && first[0] === WELL_KNOWN.AccessKeyId && first[1] === WELL_KNOWN.AccessKeySecret;
+    const wellKnown = first !== undefined && first[0] === WELL_KNOWN_KEY.accessKeyId && first[1] === WELL_KNOWN_KEY.accessKeySecret;
     return {
       version: VERSION,
       backend: ctx.backend.kind,

@@ -8,6 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
 import { canonicalQuery, stringToSign } from '../../src/signing/index.js';
+import { WELL_KNOWN_KEY } from '../../src/contract/index.js';
 import { signedQuery, startEmulator, type Emulator } from '../helpers/emulator.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -230,7 +231,7 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     const refused = page.locator('table.journal tr[data-code="SignatureDoesNotMatch"]').first();
     await refused.waitFor({ timeout: 10_000 });
     await refused.getByRole('button', { name: /Details/ }).click();
-    await expect.poll(() => page.locator('.sts').textContent()).toMatch(/^POST&%2F&AccessKeyId%3Demulator-access-key-id%26Action%3DMemcachedInstanceList/);
+    await expect.poll(() => page.locator('.sts').textContent()).toMatch(new RegExp(`^POST&%2F&AccessKeyId%3D${WELL_KNOWN_KEY.accessKeyId}%26Action%3DMemcachedInstanceList`));
     // The entry has its own address: opened afresh, the page shows it again.
     expect(page.url()).toMatch(/#\/journal\/\d+$/);
     await screenshot('journal-refused');
@@ -293,7 +294,7 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
 
   it('signs in the browser exactly as the server verifies: canonical query, StringToSign, and HMAC-SHA1 with or without WebCrypto', async () => {
     const pairs: Array<[string, string]> = [['Action', 'MemcachedInstanceList'], ['Keyword', 'a b*c~d/é+!'], ['AccessKeyId', 'k'], ['Z', ''], ['Signature', 'x']];
-    const keys = ['emulator-access-key-secret', 's'.repeat(100), ''];
+    const keys = [WELL_KNOWN_KEY.accessKeySecret, 's'.repeat(100), ''];
     // A string, so the test runner does not rewrite the page's dynamic imports.
     const got = (await page.evaluate(`(async () => {
       const pairs = ${JSON.stringify(pairs)};
