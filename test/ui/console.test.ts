@@ -313,6 +313,19 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     expect(got.fallback).toEqual(want);
   });
 
+  it('keeps no copy of the server’s contract: sizes, status rules, API version and paths come from /_emulator/console-config', async () => {
+    const config = await (await fetch(`${emu.url}/_emulator/console-config`)).json();
+    // The page's own module instance, as it signs and draws with it.
+    const wire = await page.evaluate(`import('/_emulator/ui/js/api.js').then((api) => api.contract())`);
+    expect(wire).toEqual(config.contract);
+    await page.getByRole('link', { name: 'Instances', exact: true }).click();
+    await page.getByRole('button', { name: /Create/ }).first().click();
+    const sizes = await page.getByRole('dialog').getByLabel('Memory').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(sizes).toEqual(config.contract.confSizes);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+  });
+
   it('logged no error in the browser console', () => {
     expect(problems).toEqual([]);
   });

@@ -77,6 +77,10 @@ describe('no copy of the contract outside src/contract/', () => {
     expect(spelledOutside(/emulator-access-key-(id|secret)/)).toEqual([]);
   });
 
+  it('the console keeps no list of sizes, no status rules and no product path: it reads them from /_emulator/console-config', () => {
+    expect(spelledOutside(/'10G'|\bSIZES\s*=|TASK_RULES\s*=|'\/ccs'/, ['ui'])).toEqual([]);
+  });
+
   it('task kinds, task statuses and products are one list each, not unions written out by hand', () => {
     expect(spelledOutside(/Type\.Literal\('(create|NEW|ccs)'\)|'create' \| '|'NEW' \| '|'memcached' \| 'ccs'/, ['src'])).toEqual([]);
   });
