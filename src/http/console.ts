@@ -10,7 +10,8 @@ import { API_VERSION, CONF_SIZES, PRODUCTS, SIGNATURE_VERSION, STATUSES, TASK_KI
 import type { Instance } from '../store/index.js';
 import { formatShanghai, runningTime } from '../domain/instance.js';
 import { endpointOf } from '../tasks/runners.js';
-import { MemcachedRefused, NotThisMemcached, checkKey, deleteKey, getKey, listKeys, readFigures, type Target } from '../inspect/memcached.js';
+import { MemcachedRefused } from '../backends/memcached-text.js';
+import { NotThisMemcached, checkKey, deleteKey, getKey, listKeys, readFigures, type Target } from '../inspect/memcached.js';
 
 export const UI_DIR = path.join(PROJECT_ROOT, 'ui');
 
