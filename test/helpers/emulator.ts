@@ -52,6 +52,17 @@ export async function runTasks(emu: Emulator) {
   return res.body.tasks as Array<{ id: number; status: string; kind: string }>;
 }
 
+/**
+ * Moves the emulator's clock `ms` forward and runs what became due, in one control-plane call that returns when they
+ * have run; `0` only starts the tasks still NEW (their delay begins). With taskMode 'manual' nothing else moves them,
+ * so a test needs no sleeps and no polling.
+ */
+export async function advanceClock(emu: Emulator, ms: number) {
+  const res = await control(emu, 'POST', '/_emulator/clock/advance', { ms });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.tasks as Array<{ id: number; status: string; kind: string }>;
+}
+
 export async function createRunning(emu: Emulator, body: Record<string, unknown> = {}) {
   const { InstanceIds } = await emu.client.createMemcachedInstance({ ...docCreate, ...body });
   await runTasks(emu);
