@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { ConfigError, StartupError } from './errors.js';
 import { VERSION } from './paths.js';
 import { fixturesFor } from './fixtures.js';
-import { WELL_KNOWN_KEY } from './contract/index.js';
+import { PRODUCTS, WELL_KNOWN_KEY } from './contract/index.js';
 import { buildApp, type App } from './app.js';
 import { lockStateFile, StateFileInUse, type OwnerLock } from './store/owner-lock.js';
 
@@ -57,7 +57,7 @@ export async function startServer(config: Config, log: Logger): Promise<Started>
   const data = config.data === ':memory:' ? 'in memory' : path.resolve(config.data);
   log.info(
     { url: listened.startsWith('http://0.0.0.0') || listened.includes('[::]') ? url : listened, backend: ctx.backend.kind, accessKeyId, data, version: VERSION },
-    `cds-memcached-emulator ${VERSION} ready at ${url}/memcached (backend ${ctx.backend.kind}, data ${data}, AccessKeyId ${accessKeyId}${secretHint})`,
+    `cds-memcached-emulator ${VERSION} ready at ${url}${PRODUCTS.memcached.path} (backend ${ctx.backend.kind}, data ${data}, AccessKeyId ${accessKeyId}${secretHint})`,
   );
   return { ...built, url };
 }

@@ -1,6 +1,6 @@
 // cli/args.ts — pure argument handling of `call` and `wait`: where to send, what to send; no I/O, no process access.
 import { parseArgs } from 'node:util';
-import { PRODUCTS, STATUSES, WELL_KNOWN_KEY, productOf, type Product } from '../contract/index.js';
+import { PRODUCTS, STATUSES, WELL_KNOWN_KEY, baseUrlOf, productOf, type Product } from '../contract/index.js';
 
 /** An emulator started with its defaults, signed for with the well-known pair. */
 export const LOCAL = { endpoint: 'http://127.0.0.1:11210', ...WELL_KNOWN_KEY };
@@ -30,16 +30,10 @@ function target(values: { endpoint?: string | undefined; 'access-key-id'?: strin
   const endpoint = values.endpoint ?? (env.CDS_EMU_ENDPOINT || LOCAL.endpoint);
   if (!/^https?:\/\/[^/]/.test(endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, got "${endpoint}"`);
   return {
-    endpoint: withoutProductPath(endpoint.replace(/\/+$/, '')),
+    endpoint: baseUrlOf(endpoint),
     accessKeyId: values['access-key-id'] ?? (env.CDS_EMU_ACCESS_KEY_ID || LOCAL.accessKeyId),
     accessKeySecret: values['access-key-secret'] ?? (env.CDS_EMU_ACCESS_KEY_SECRET || LOCAL.accessKeySecret),
   };
-}
-
-/** A product path at the end of an endpoint is dropped: each call adds its own. */
-function withoutProductPath(endpoint: string): string {
-  for (const { path } of Object.values(PRODUCTS)) if (endpoint.endsWith(path)) return endpoint.slice(0, -path.length);
-  return endpoint;
 }
 
 export type CallArgs = { help: true } | { help: false; action: string; product: Product; body: Record<string, unknown>; target: Target };

@@ -4,7 +4,7 @@
 // tests import it; nothing here runs a server. The rules themselves are the domain's, named here, not copied.
 export { WELL_KNOWN_KEY } from './credentials.js';
 export { API_VERSION, COMMON_PARAMS, SIGNATURE_VERSION, commonParams, type CommonParam, type CommonValues } from './common-params.js';
-export { ACTION_ALIASES, PRODUCTS, canonicalAction, productOf, type Product, type ProductPaths } from './products.js';
+export { ACTION_ALIASES, PRODUCTS, baseUrlOf, canonicalAction, productOf, type Product, type ProductPaths } from './products.js';
 export {
   CONF_SIZES,
   HEALTH_RULES,

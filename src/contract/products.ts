@@ -36,6 +36,13 @@ export function canonicalAction(action: string): string {
   return ACTION_ALIASES.get(action) ?? action;
 }
 
+/** An endpoint as a base URL: trailing slashes and a product path at its end dropped (each call adds its own path). */
+export function baseUrlOf(endpoint: string): string {
+  const url = endpoint.replace(/\/+$/, '');
+  for (const { path } of Object.values(PRODUCTS)) if (url.endsWith(path)) return url.slice(0, -path.length);
+  return url;
+}
+
 /** The product an action is sent to; a name no product serves goes to memcached, which refuses it as the cloud does. */
 export function productOf(action: string): Product {
   return PRODUCTS.ccs.actions.includes(canonicalAction(action)) ? 'ccs' : 'memcached';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/actions/index.js';
-import { API_VERSION, COMMON_PARAMS, PRODUCTS, WELL_KNOWN_KEY, canonicalAction, commonParams, productOf } from '../../src/contract/index.js';
+import { API_VERSION, COMMON_PARAMS, PRODUCTS, WELL_KNOWN_KEY, baseUrlOf, canonicalAction, commonParams, productOf } from '../../src/contract/index.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 
 const THIS_FILE = 'test/unit/contract.test.ts';
@@ -61,6 +61,13 @@ describe('the wire contract', () => {
     expect(canonicalAction('toString')).toBe('toString');
   });
 
+  it('turns an endpoint into a base URL: a trailing product path or slash is dropped, nothing else', () => {
+    expect(baseUrlOf('https://cdsapi.example/memcached/')).toBe('https://cdsapi.example');
+    expect(baseUrlOf('http://127.0.0.1:11210/ccs')).toBe('http://127.0.0.1:11210');
+    expect(baseUrlOf('http://127.0.0.1:11210//')).toBe('http://127.0.0.1:11210');
+    expect(baseUrlOf('https://gw.example/api/my-memcached')).toBe('https://gw.example/api/my-memcached');
+  });
+
   it('lays out the server’s action tables: each product answers its contract actions and their aliases, nothing else', () => {
     expect([...ACTIONS.memcached.keys()]).toEqual([...PRODUCTS.memcached.actions, 'CreateMemcached']);
     expect([...ACTIONS.ccs.keys()]).toEqual([...PRODUCTS.ccs.actions]);
@@ -81,7 +88,7 @@ describe('no copy of the contract outside src/contract/', () => {
     expect(spelledOutside(/'10G'|\bSIZES\s*=|TASK_RULES\s*=|'\/ccs'/, ['ui'])).toEqual([]);
   });
 
-  it('task kinds, task statuses and products are one list each, not unions written out by hand', () => {
-    expect(spelledOutside(/Type\.Literal\('(create|NEW|ccs)'\)|'create' \| '|'NEW' \| '|'memcached' \| 'ccs'/, ['src'])).toEqual([]);
+  it('task kinds, task statuses and products are one list each, not unions or patterns written out by hand', () => {
+    expect(spelledOutside(/Type\.Literal\('(create|NEW|ccs)'\)|'create' \| '|'NEW' \| '|'memcached' \| 'ccs'|memcached\|ccs/, ['src'])).toEqual([]);
   });
 });
