@@ -4,6 +4,7 @@
 import { helpText, loadConfig } from '../config.js';
 import { ConfigError, StartupError } from '../errors.js';
 import { VERSION } from '../paths.js';
+import { WELL_KNOWN_KEY } from '../contract/index.js';
 import { createLogger } from '../logger.js';
 import { alive, followNpmParent, npmChain } from '../npm-parent.js';
 import { startServer, type Started } from '../start.js';
@@ -17,7 +18,7 @@ export async function serve(argv: string[]): Promise<void> {
     process.stderr.write(`cds-memcached-emulator: ${(e as Error).message}\n(see --help)\n`);
     process.exit(2);
   }
-  if (parsed.kind === 'help') return void process.stdout.write(helpText() + '\n');
+  if (parsed.kind === 'help') return void process.stdout.write(helpText(WELL_KNOWN_KEY) + '\n');
   if (parsed.kind === 'version') return void process.stdout.write(VERSION + '\n');
   const config = parsed.config;
   const log = createLogger(config.logLevel);
