@@ -9,7 +9,8 @@
 import net from 'node:net';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { signedQueryString, timestampNow } from '../src/signing/index.js';
+import { signedQueryString } from '../src/signing/index.js';
+import { commonParams, PRODUCTS, WELL_KNOWN_KEY } from '../src/contract/index.js';
 import { assertLoopback, httpRequest, note, printTable, round, rssKb, sleep, startServer, stopChild, tmpDir } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SLOW_S ?? 40);
@@ -28,16 +29,8 @@ const fds = (pid: number): number => {
 };
 
 function signedPath(action: string): string {
-  const pairs: Array<[string, string]> = [
-    ['Action', action],
-    ['AccessKeyId', 'emulator-access-key-id'],
-    ['SignatureMethod', 'HMAC-SHA1'],
-    ['SignatureNonce', `${Date.now()}-${Math.random()}`],
-    ['SignatureVersion', '1.0'],
-    ['Timestamp', timestampNow()],
-    ['Version', '2019-08-08'],
-  ];
-  return `/memcached?${signedQueryString('POST', pairs, 'emulator-access-key-secret', 'HMAC-SHA1')}`;
+  const pairs = commonParams({ action, accessKeyId: WELL_KNOWN_KEY.accessKeyId, nonce: `${Date.now()}-${Math.random()}` });
+  return `${PRODUCTS.memcached.path}?${signedQueryString('POST', pairs, WELL_KNOWN_KEY.accessKeySecret, 'HMAC-SHA1')}`;
 }
 
 const outcomes = new Map<string, number>();

@@ -11,7 +11,7 @@ import autocannon from 'autocannon';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { CdsMemcachedClient } from '../src/client/index.js';
+import { CdsMemcachedClient, WELL_KNOWN_KEY } from '../src/client/index.js';
 import { createStore } from '../src/store/index.js';
 import { DOC_CREATE, heapOf, httpRequest, note, openFds, printTable, round, rssKb, sleep, startProbedEmulator, stopChild, tmpDir, type Child, type EmulatorEntry } from './lib.js';
 
@@ -36,7 +36,7 @@ const fileKb = (f: string) => (existsSync(f) ? round(statSync(f).size / 1024, 0)
 async function prefill(dataFile: string, n: number): Promise<void> {
   const store = createStore(dataFile);
   const now = Date.now();
-  const rows = Array.from({ length: n }, (_, i) => ({ slot: i, seq: i, accessKeyId: 'emulator-access-key-id', nonce: randomUUID(), expiresAt: now + 900_000, seenAt: now }));
+  const rows = Array.from({ length: n }, (_, i) => ({ slot: i, seq: i, accessKeyId: WELL_KNOWN_KEY.accessKeyId, nonce: randomUUID(), expiresAt: now + 900_000, seenAt: now }));
   store.nonces.putMany(rows);
   await store.close();
 }

@@ -1,26 +1,18 @@
-// config.ts — the only reader of process.env and argv: flags beat variables, variables beat defaults. What the
-// options are (names, defaults, parsing, --help) is options.ts.
+// config.ts — turns argv, the environment and options given in code into one frozen Config: flags beat variables,
+// variables beat defaults. The only reader of the server's settings (CDS_EMU_*, DOCKER_HOST); what the options are
+// (names, defaults, parsing, --help) is options.ts. Elsewhere process.env is read only for what is not one: the
+// target of `call` and `wait` (cli/main.ts hands the environment to cli/args.ts), PATH when looking for the memcached
+// binary (backends/procfs.ts), and npm's lifecycle variables that tell how the process was launched (npm-parent.ts,
+// cli/serve.ts).
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { ConfigError, OPTIONS, int, type Config } from './options.js';
+import { ConfigError } from './errors.js';
+import { OPTIONS, int, type Config } from './options.js';
+import { PROJECT_ROOT } from './paths.js';
 
-export { ConfigError, OPTIONS, helpText, type AuthMode, type BackendChoice, type Config, type TaskMode } from './options.js';
+export { OPTIONS, helpText, type AuthMode, type BackendChoice, type Config, type TaskMode } from './options.js';
 
-/** The package folder (it holds migrations/ and fixtures/), found upward from this module: src/, dist/ or dist/chunks/. */
-export const PROJECT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
-function findRoot(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'migrations')) && existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) return path.resolve(from, '..');
-  }
-}
 type Env = Record<string, string | undefined>;
-export const VERSION = '0.1.0';
-
-/** The machine cannot do what the options ask (no memcached, port taken, data path not writable, …): one line with the fix. */
-export class StartupError extends Error {}
 
 /** The camelCase name of each flag (`--log-level` → `logLevel`, `--fixtures` → `fixtures`), as startEmulator() takes them. */
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

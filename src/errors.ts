@@ -1,4 +1,11 @@
-// errors.ts — the one API error class and the catalog of every failure the wire can show; no HTTP here.
+// errors.ts — the one API error class and the catalog of every failure the wire can show, and the two errors that stop
+// a start (a bad option, a machine that cannot do what the options ask); no HTTP here.
+
+/** An option's value is not one it takes (`--port abc`, an unknown name given in code): one line naming it. */
+export class ConfigError extends Error {}
+
+/** The machine cannot do what the options ask (no memcached, port taken, data path not writable, …): one line with the fix. */
+export class StartupError extends Error {}
 
 export class ApiError extends Error {
   constructor(

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadSeedFile, type SeedInstance } from './harness/seed-file.js';
+import { WELL_KNOWN_KEY } from './contract/index.js';
 
 export interface Region { RegionId: string; SiteName: string }
 export interface Pipe { PipeId: string; PipeName?: string; Segment: string }
@@ -15,8 +16,6 @@ export interface Fixtures {
   /** Seeded state (instances.json, optional): written when the state is empty, at start-up and on reset. */
   instances: SeedInstance[];
 }
-
-export const WELL_KNOWN = { AccessKeyId: 'emulator-access-key-id', AccessKeySecret: 'emulator-access-key-secret' };
 
 function readJsonArray<T>(dir: string, name: string): T[] {
   const file = path.join(dir, name);
@@ -50,14 +49,16 @@ export function loadFixtures(dir: string, override?: { id?: string; secret?: str
   }
   const credentials = new Map<string, string>();
   const credFile = path.join(dir, 'credentials.json');
-  const creds = fs.existsSync(credFile) ? readJsonArray<Credential>(dir, 'credentials.json') : [WELL_KNOWN];
+  const creds = fs.existsSync(credFile)
+    ? readJsonArray<Credential>(dir, 'credentials.json')
+    : [{ AccessKeyId: WELL_KNOWN_KEY.accessKeyId, AccessKeySecret: WELL_KNOWN_KEY.accessKeySecret }];
   for (const c of creds) {
     need(typeof c.AccessKeyId === 'string' && typeof c.AccessKeySecret === 'string', 'credential needs AccessKeyId and AccessKeySecret');
     credentials.set(c.AccessKeyId, c.AccessKeySecret);
   }
   if (override?.id || override?.secret) {
-    credentials.delete(WELL_KNOWN.AccessKeyId);
-    credentials.set(override.id ?? WELL_KNOWN.AccessKeyId, override.secret ?? WELL_KNOWN.AccessKeySecret);
+    credentials.delete(WELL_KNOWN_KEY.accessKeyId);
+    credentials.set(override.id ?? WELL_KNOWN_KEY.accessKeyId, override.secret ?? WELL_KNOWN_KEY.accessKeySecret);
   }
   const seedFile = path.join(dir, 'instances.json');
   const instances = fs.existsSync(seedFile) ? loadSeedFile(seedFile, { regions, vdcs }) : [];

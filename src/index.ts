@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { startServer } from './start.js';
 import { CdsMemcachedClient } from './client/index.js';
 import { EmulatorAdmin } from './client/admin.js';
+import { PRODUCTS } from './contract/index.js';
 
 export * from './client/index.js';
 
@@ -46,7 +47,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let closed: Promise<void> | undefined;
   return {
     url,
-    endpoint: `${url}/memcached`,
+    endpoint: `${url}${PRODUCTS.memcached.path}`,
     credentials: { accessKeyId, accessKeySecret },
     client: new CdsMemcachedClient({ endpoint: url, accessKeyId, accessKeySecret }),
     admin,

@@ -1,5 +1,6 @@
 // options.ts — every option of the emulator as data: its flag, variable, default, parser and help line, the Config it
 // produces, and the --help text. Reads no environment (config.ts does).
+import { ConfigError } from './errors.js';
 
 export type BackendChoice = 'none' | 'process' | 'docker' | 'auto';
 export type DockerNetwork = 'host' | 'publish' | 'auto';
@@ -102,13 +103,12 @@ const ENV_ONLY = [
   ['DOCKER_HOST', 'docker engine to use (default: the local socket)'],
 ];
 
-export class ConfigError extends Error {}
-
-export function helpText(): string {
+/** The --help text; `credential` is the pair every emulator accepts unless told otherwise (the contract's). */
+export function helpText(credential: { accessKeyId: string; accessKeySecret: string }): string {
   const lines = ['Usage: cds-memcached-emulator [options]', '', 'Local emulator of the CapitalOnline Memcached OpenAPI.', '', 'Options (each has an environment variable; a flag beats the variable):'];
   for (const o of OPTIONS) lines.push(`  --${o.flag.padEnd(22)} ${o.env.padEnd(30)} default ${o.def || o.shown || '(none)'}\n      ${o.help}`);
   lines.push('  --help                   print this and exit', '  --version                print the version and exit', '', 'Environment only:');
   for (const [k, v] of ENV_ONLY) lines.push(`  ${k.padEnd(28)} ${v}`);
-  lines.push('', 'Default credentials: AccessKeyId emulator-access-key-id, AccessKeySecret emulator-access-key-secret');
+  lines.push('', `Default credentials: AccessKeyId ${credential.accessKeyId}, AccessKeySecret ${credential.accessKeySecret}`);
   return lines.join('\n');
 }

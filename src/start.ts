@@ -5,8 +5,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { storageFailure } from './store/failure.js';
 import type { Logger } from 'pino';
-import { ConfigError, StartupError, VERSION, type Config } from './config.js';
-import { fixturesFor, WELL_KNOWN } from './fixtures.js';
+import type { Config } from './config.js';
+import { ConfigError, StartupError } from './errors.js';
+import { VERSION } from './paths.js';
+import { fixturesFor } from './fixtures.js';
+import { PRODUCTS, WELL_KNOWN_KEY } from './contract/index.js';
 import { SeedFileError } from './harness/seed-file.js';
 import { buildApp, type App } from './app.js';
 import { lockStateFile, StateFileInUse, type OwnerLock } from './store/owner-lock.js';
@@ -49,13 +52,13 @@ export async function startServer(config: Config, log: Logger): Promise<Started>
       `listening on ${config.host}, not loopback: anyone who reaches ${config.host}:${port} can call the API with the configured keys and the unauthenticated /_emulator/ control plane (state, reset${config.adminToken ? '' : '; set --admin-token to guard it'})`,
     );
   }
-  const accessKeyId = [...ctx.fixtures.current.credentials.keys()][0] ?? WELL_KNOWN.AccessKeyId;
+  const accessKeyId = [...ctx.fixtures.current.credentials.keys()][0] ?? WELL_KNOWN_KEY.accessKeyId;
   // The well-known development secret is public (README); any other secret is never printed.
-  const secretHint = ctx.fixtures.current.credentials.get(accessKeyId) === WELL_KNOWN.AccessKeySecret ? `, AccessKeySecret ${WELL_KNOWN.AccessKeySecret}` : '';
+  const secretHint = ctx.fixtures.current.credentials.get(accessKeyId) === WELL_KNOWN_KEY.accessKeySecret ? `, AccessKeySecret ${WELL_KNOWN_KEY.accessKeySecret}` : '';
   const data = config.data === ':memory:' ? 'in memory' : path.resolve(config.data);
   log.info(
     { url: listened.startsWith('http://0.0.0.0') || listened.includes('[::]') ? url : listened, backend: ctx.backend.kind, accessKeyId, data, version: VERSION },
-    `cds-memcached-emulator ${VERSION} ready at ${url}/memcached (backend ${ctx.backend.kind}, data ${data}, AccessKeyId ${accessKeyId}${secretHint})`,
+    `cds-memcached-emulator ${VERSION} ready at ${url}${PRODUCTS.memcached.path} (backend ${ctx.backend.kind}, data ${data}, AccessKeyId ${accessKeyId}${secretHint})`,
   );
   return { ...built, url };
 }

@@ -2,7 +2,8 @@
 // envelope), key order included; the tests run it on every answer they receive. Not on the request path.
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { ACTIONS, type Product } from './index.js';
+import type { Product } from '../contract/index.js';
+import { ACTIONS } from './index.js';
 import { ErrorEnvelope } from './responses.js';
 
 const compiled = new Map<TSchema, TypeCheck<TSchema>>();

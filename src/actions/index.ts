@@ -1,6 +1,7 @@
-// actions/index.ts — the explicit Action → handler tables, one per product path; no dispatch logic beyond lookup.
+// actions/index.ts — the explicit Action → handler tables, one per product path, laid out as the contract's product
+// list says (contract/products.ts); no dispatch logic beyond lookup.
 import type { ActionDef } from './types.js';
-import { ACTION_ALIASES } from '../contract/action-aliases.js';
+import { ACTION_ALIASES, PRODUCTS, type Product } from '../contract/index.js';
 import { createMemcachedInstance } from './create-memcached-instance.js';
 import { memcachedInstanceList } from './memcached-instance-list.js';
 import { describeMemcachedInstance } from './describe-memcached-instance.js';
@@ -9,21 +10,30 @@ import { clearMemcachedInstance } from './clear-memcached-instance.js';
 import { updateMemcachedInstance } from './update-memcached-instance.js';
 import { describeTask } from './describe-task.js';
 
-export type Product = 'memcached' | 'ccs';
-
-const table = (defs: ActionDef[]) => new Map<string, ActionDef>(defs.map((d) => [d.name, d]));
-
-const memcached = table([
+const DEFS: ActionDef[] = [
   createMemcachedInstance,
   memcachedInstanceList,
   describeMemcachedInstance,
   deleteMemcachedInstance,
   clearMemcachedInstance,
   updateMemcachedInstance,
-]);
-for (const [alias, action] of ACTION_ALIASES) memcached.set(alias, memcached.get(action)!);
+  describeTask,
+];
 
-export const ACTIONS: Record<Product, Map<string, ActionDef>> = {
-  memcached,
-  ccs: table([describeTask]),
-};
+/** The contract's actions of one product, then the aliases of those, each to its handler. */
+function table(product: Product): Map<string, ActionDef> {
+  const byName = new Map(DEFS.map((d) => [d.name, d]));
+  const t = new Map<string, ActionDef>();
+  for (const name of PRODUCTS[product].actions) {
+    const def = byName.get(name);
+    if (!def) throw new Error(`contract/products.ts lists ${name} under ${product}, but no action file defines it`);
+    t.set(name, def);
+  }
+  for (const [alias, name] of ACTION_ALIASES) {
+    const def = t.get(name);
+    if (def) t.set(alias, def);
+  }
+  return t;
+}
+
+export const ACTIONS: Record<Product, Map<string, ActionDef>> = { memcached: table('memcached'), ccs: table('ccs') };

@@ -2,7 +2,7 @@
 // types, the OpenAPI document and the tests' response check all take their shapes from here. Imports nothing but
 // TypeBox and the pure domain, so the client can `import type` from it without pulling in the server.
 import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
-import { PRODUCT, STATUSES } from '../domain/instance.js';
+import { PRODUCT, STATUSES, TASK_KINDS, TASK_STATUSES } from '../domain/instance.js';
 
 // ---- Pieces ----
 
@@ -16,8 +16,8 @@ export const InstanceStatus = Type.Union(
   STATUSES.map((s) => Type.Literal(s)),
   { description: 'creating → running; updating and deleting while a task runs; error when a task or the memcached failed' },
 );
-export const TaskStatus = Type.Union([Type.Literal('NEW'), Type.Literal('DOING'), Type.Literal('FINISH'), Type.Literal('ERROR')]);
-export const TaskKind = Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('clear'), Type.Literal('delete')]);
+export const TaskStatus = Type.Union(TASK_STATUSES.map((s) => Type.Literal(s)));
+export const TaskKind = Type.Union(TASK_KINDS.map((k) => Type.Literal(k)));
 export const TaskIdNumber = Type.Integer({ minimum: 1, description: 'from one global, increasing counter' });
 
 // ---- Instance views (src/actions/views.ts builds them; keys in the vendor's order) ----

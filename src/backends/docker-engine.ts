@@ -1,7 +1,7 @@
 // backends/docker-engine.ts — how to reach a Docker engine (DOCKER_HOST parsing, deadlines, error text); knows nothing of memcached.
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
-import { withDeadline } from './memcached-ops.js';
+import { withDeadline } from '../limit.js';
 import type { BackendOptions } from './types.js';
 
 const ENGINE_MS = 5000;

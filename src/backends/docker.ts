@@ -5,7 +5,7 @@ import { demux, engine, engineFacts, engineOptions, removeContainer, status } fr
 import { keptPort, listedPort, networkPlan, portBindings, PORT_KEY, publishedPort, type NetworkPlan } from './docker-network.js';
 import { MEMCACHED_PORT, type Slot } from './blocks.js';
 import { createLifecycle, AddressBusy, AddressHeld, type Adapter, type Found, type Handle } from './lifecycle.js';
-import { eachLimited } from './limit.js';
+import { eachLimited } from '../limit.js';
 import { parseStats, waitUntilAnswers } from './memcached-text.js';
 import type { BackendOptions, InstanceSpec, MemcachedBackend } from './types.js';
 

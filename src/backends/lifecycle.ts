@@ -6,7 +6,7 @@ import { AddressBusy, AddressHeld, probeBind, SlotLeases } from './slots.js';
 import { flushMemcached, resizeMemcached } from './memcached-ops.js';
 import { parseStats, sendCommand } from './memcached-text.js';
 import { BackendClosing, type BackendKind, type Endpoint, type Health, type InstanceSpec, type KnownInstance, type MemcachedBackend, type ReconcileResult } from './types.js';
-import { eachLimited, settleWithin } from './limit.js';
+import { eachLimited, settleWithin } from '../limit.js';
 
 export { AddressBusy, AddressHeld };
 

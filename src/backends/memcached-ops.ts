@@ -1,22 +1,11 @@
 // backends/memcached-ops.ts — resize, flush and liveness against a running memcached, shared by process and docker; starts and stops nothing.
 import { setTimeout as sleep } from 'node:timers/promises';
 import memjs from 'memjs';
-import { parseStats, sendCommand } from './memcached-text.js';
+import { MemcachedRefused, parseStats, sendCommand } from './memcached-text.js';
+import { withDeadline } from '../limit.js';
 import type { Endpoint } from './types.js';
 
 const where = (ep: Endpoint): string => `memcached at ${ep.address}:${ep.port}`;
-
-/** Rejects after `ms` even if `work` never settles, so no caller can hang on a stuck peer. */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** memcached answered, and the answer was no: trying again would get the same answer. */
-export class MemcachedRefused extends Error {}
 
 const ATTEMPTS = 4;
 

@@ -1,6 +1,134 @@
-// backends/memcached-text.ts — one memcached text-protocol command over node:net with a hard deadline; keeps no state and never retries on its own (only waitUntilAnswers polls).
+// backends/memcached-text.ts — the one memcached text-protocol client: a short conversation over one node:net connection
+// (commands one after another, each reply read whole or streamed line by line) under one hard deadline and a size cap;
+// on it, one command returning its reply's lines, `stats` parsing, and the wait for a starting memcached. Keeps no
+// state and never retries on its own (only waitUntilAnswers polls).
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Looks at the reply received so far: `undefined` = need more bytes, otherwise the finished result. */
+export type ReplyParser<T> = (received: Buffer, closed: boolean) => { value: T } | undefined;
+/** Takes one line of a streamed reply: `undefined` = go on, otherwise the finished result. */
+export type LineReader<T> = (line: string) => { value: T } | undefined;
+
+export interface ExchangeOptions {
+  /** For the whole conversation, the connect included. */
+  timeoutMs?: number;
+  /** Bytes held at once: a whole reply for `ask` (a 1 MB value plus framing fits the default), one line for `stream`. */
+  maxBytes?: number;
+}
+
+/** No answer: the connection failed, was closed, or the deadline passed. */
+export class MemcachedUnreachable extends Error {}
+/** The conversation's deadline passed; what a LineReader took before it is still the caller's to use. */
+export class DeadlinePassed extends MemcachedUnreachable {}
+/** memcached answered, and the answer was no (an error line, BUSY, a limit it would not take): asking again gets the same answer. */
+export class MemcachedRefused extends Error {}
+
+export interface Conversation {
+  /** Sends one line; resolves with what `parse` makes of the reply, which is held in memory until whole. */
+  ask<T>(line: string, parse: ReplyParser<T>): Promise<T>;
+  /** Sends one line; hands the reply to `read` line by line as it arrives (lines end in CRLF or a bare LF, as
+   * metadump's do; latin1, so bytes round-trip), holding only an unfinished line. */
+  stream<T>(line: string, read: LineReader<T>): Promise<T>;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Connects, runs `talk` (one command at a time: whatever follows a finished reply is dropped), and closes the socket
+ * however it ends. Past the deadline the pending command rejects with DeadlinePassed.
+ */
+export function converse<T>(host: string, port: number, talk: (c: Conversation) => Promise<T>, opts: ExchangeOptions = {}): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const maxBytes = opts.maxBytes ?? 4 << 20;
+  const where = `memcached at ${host}:${port}`;
+  const socket = net.connect({ host, port });
+  socket.setNoDelay(true);
+  let received: Buffer = EMPTY;
+  let closed = false;
+  let failure: Error | undefined;
+  /** Looks again at what arrived, while a reply is awaited. */
+  let wake: (() => void) | undefined;
+  const fail = (err: Error): void => {
+    failure ??= err;
+    socket.destroy();
+    wake?.();
+  };
+  /** The command awaiting its reply, named in a deadline's message. */
+  let asking: string | undefined;
+  const timer = setTimeout(() => {
+    const what = asking === undefined ? '' : ` "${asking.length > 60 ? `${asking.slice(0, 60)}…` : asking}"`;
+    fail(new DeadlinePassed(`${where} did not answer${what} within ${timeoutMs} ms`));
+  }, timeoutMs);
+  socket.on('data', (chunk: Buffer) => {
+    received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+    if (received.length > maxBytes) return fail(new Error(`${where} sent more than ${maxBytes} bytes at once`));
+    wake?.();
+  });
+  socket.on('error', (err) => fail(new MemcachedUnreachable(`${where}: ${err.message}`)));
+  socket.on('close', () => {
+    closed = true;
+    wake?.();
+  });
+
+  function send<R>(line: string, step: () => { value: R } | undefined): Promise<R> {
+    if (/[\r\n]/.test(line)) return Promise.reject(new Error('a memcached command is a single line'));
+    if (failure) return Promise.reject(failure);
+    if (closed) return Promise.reject(new MemcachedUnreachable(`${where} closed the connection`));
+    received = EMPTY;
+    asking = line;
+    return new Promise<R>((resolve, reject) => {
+      const settle = (err: Error | undefined, value?: R): void => {
+        wake = undefined;
+        asking = undefined;
+        if (err) fail(err);
+        if (err) reject(err);
+        else resolve(value as R);
+      };
+      wake = () => {
+        if (failure) return settle(failure);
+        let out: { value: R } | undefined;
+        try {
+          out = step();
+        } catch (e) {
+          return settle(e as Error);
+        }
+        if (out) settle(undefined, out.value);
+        else if (closed) settle(new MemcachedUnreachable(`${where} closed the connection mid-reply`));
+      };
+      socket.write(`${line}\r\n`, 'utf8');
+    });
+  }
+
+  const conversation: Conversation = {
+    ask: (line, parse) => send(line, () => parse(received, closed)),
+    stream: (line, read) =>
+      send(line, () => {
+        let start = 0;
+        try {
+          for (;;) {
+            const cut = received.indexOf(0x0a, start);
+            if (cut < 0) return undefined;
+            const end = cut > start && received[cut - 1] === 0x0d ? cut - 1 : cut;
+            const out = read(received.toString('latin1', start, end));
+            start = cut + 1;
+            if (out) return out;
+          }
+        } finally {
+          received = received.subarray(start);
+        }
+      }),
+  };
+
+  return (async () => {
+    try {
+      return await talk(conversation);
+    } finally {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+  })();
+}
 
 /** `stats …` replies run until END; every other command we send answers with exactly one line. */
 function isLastLine(command: string, line: string): boolean {
@@ -8,41 +136,16 @@ function isLastLine(command: string, line: string): boolean {
   return line === 'END' || /^(ERROR|CLIENT_ERROR|SERVER_ERROR)\b/.test(line);
 }
 
-/** Sends one command line and returns the reply's lines (terminator included); rejects on timeout or socket error. */
+/** Sends one command line on a connection of its own and returns the reply's lines (terminator included); rejects on
+ * timeout or socket error. An error line is a reply like any other: the caller reads it. */
 export function sendCommand(host: string, port: number, command: string, timeoutMs = 1000): Promise<string[]> {
-  if (/[\r\n]/.test(command)) return Promise.reject(new Error('a memcached command is a single line'));
-  const where = `memcached at ${host}:${port}`;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const lines: string[] = [];
-    let pending = '';
-    let settled = false;
-    const finish = (err: Error | undefined): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(lines);
-    };
-    const timer = setTimeout(() => finish(new Error(`${where} did not answer "${command}" within ${timeoutMs} ms`)), timeoutMs);
-    socket.setNoDelay(true);
-    socket.on('connect', () => socket.write(`${command}\r\n`));
-    socket.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      let cut: number;
-      while ((cut = pending.indexOf('\r\n')) >= 0) {
-        const line = pending.slice(0, cut);
-        pending = pending.slice(cut + 2);
-        lines.push(line);
-        if (isLastLine(command, line)) return finish(undefined);
-      }
-      // A sane reply to our commands is a few KB; anything bigger is not memcached.
-      if (pending.length > 1 << 20) finish(new Error(`${where} sent an oversized reply to "${command}"`));
-    });
-    socket.on('error', (err) => finish(new Error(`${where}: ${err.message}`)));
-    socket.on('close', () => finish(new Error(`${where} closed the connection before answering "${command}"`)));
-  });
+  const lines: string[] = [];
+  const read: LineReader<string[]> = (line) => {
+    lines.push(line);
+    return isLastLine(command, line) ? { value: lines } : undefined;
+  };
+  // A sane reply to these commands is a few KB; anything bigger is not memcached.
+  return converse(host, port, (c) => c.stream(command, read), { timeoutMs, maxBytes: 1 << 20 });
 }
 
 /** `STAT name value` lines → name → value. */

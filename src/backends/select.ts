@@ -1,6 +1,6 @@
 // backends/select.ts — turns the configured backend kind into a backend, resolving `auto` by probing the machine; starts no memcached itself.
 import { execFileSync } from 'node:child_process';
-import { StartupError } from '../config.js';
+import { StartupError } from '../errors.js';
 import { createProcessBackend } from './process.js';
 import { findExecutable } from './procfs.js';
 import type { BackendOptions, MemcachedBackend } from './types.js';

@@ -1,10 +1,12 @@
 // cli/args.ts — pure argument handling of `call` and `wait`: where to send, what to send; no I/O, no process access.
 import { parseArgs } from 'node:util';
+import { PRODUCTS, STATUSES, WELL_KNOWN_KEY, baseUrlOf, productOf, type Product } from '../contract/index.js';
 
-export const LOCAL = { endpoint: 'http://127.0.0.1:11210', accessKeyId: 'emulator-access-key-id', accessKeySecret: 'emulator-access-key-secret' };
+/** An emulator started with its defaults, signed for with the well-known pair. */
+export const LOCAL = { endpoint: 'http://127.0.0.1:11210', ...WELL_KNOWN_KEY };
 
-/** Actions the cloud serves under /ccs rather than /memcached. */
-const CCS_ACTIONS = new Set(['DescribeTask']);
+/** What `wait` can wait for: an instance status, or `gone` (Describe answers ResourceNotFound). */
+const UNTIL: readonly string[] = [...STATUSES, 'gone'];
 
 export class UsageError extends Error {}
 
@@ -28,13 +30,13 @@ function target(values: { endpoint?: string | undefined; 'access-key-id'?: strin
   const endpoint = values.endpoint ?? (env.CDS_EMU_ENDPOINT || LOCAL.endpoint);
   if (!/^https?:\/\/[^/]/.test(endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, got "${endpoint}"`);
   return {
-    endpoint: endpoint.replace(/\/+$/, '').replace(/\/(memcached|ccs)$/, ''),
+    endpoint: baseUrlOf(endpoint),
     accessKeyId: values['access-key-id'] ?? (env.CDS_EMU_ACCESS_KEY_ID || LOCAL.accessKeyId),
     accessKeySecret: values['access-key-secret'] ?? (env.CDS_EMU_ACCESS_KEY_SECRET || LOCAL.accessKeySecret),
   };
 }
 
-export type CallArgs = { help: true } | { help: false; action: string; product: 'memcached' | 'ccs'; body: Record<string, unknown>; target: Target };
+export type CallArgs = { help: true } | { help: false; action: string; product: Product; body: Record<string, unknown>; target: Target };
 
 /** `call <Action> [Field=Value | Field:=JSON …] [--body JSON]`: --body first, then each field over it. */
 export function parseCallArgs(argv: string[], env: Env): CallArgs {
@@ -67,7 +69,7 @@ export function parseCallArgs(argv: string[], env: Env): CallArgs {
       }
     }
   }
-  return { help: false, action, product: CCS_ACTIONS.has(action) ? 'ccs' : 'memcached', body, target: target(values, env) };
+  return { help: false, action, product: productOf(action), body, target: target(values, env) };
 }
 
 export type WaitArgs = { help: true } | { help: false; instanceId: string; until: string; timeoutMs: number; intervalMs: number; target: Target };
@@ -82,11 +84,9 @@ export function parseWaitArgs(argv: string[], env: Env): WaitArgs {
   });
   if (values.help) return { help: true };
   const [instanceId, until, extra] = positionals;
-  if (!instanceId || !until) throw new UsageError('wait needs an InstanceId and a status (creating, running, updating, deleting, error) or gone');
+  if (!instanceId || !until) throw new UsageError(`wait needs an InstanceId and a status (${STATUSES.join(', ')}) or gone`);
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
-  if (!['creating', 'running', 'updating', 'deleting', 'error', 'gone'].includes(until)) {
-    throw new UsageError(`"${until}" is not one of creating, running, updating, deleting, error, gone`);
-  }
+  if (!UNTIL.includes(until)) throw new UsageError(`"${until}" is not one of ${UNTIL.join(', ')}`);
   const timeout = Number(values.timeout ?? '60');
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
   const interval = Number(values.interval ?? '250');
@@ -99,7 +99,7 @@ export const CALL_HELP = `Usage: cds-memcached-emulator call <Action> [Field=Val
 Signs one call of the Memcached OpenAPI, sends it, prints the answer (pretty on a terminal, one line otherwise).
 Exit 0 when Code is Success; otherwise the Code and Message go to stderr and the exit code is 1.
 Field=Value sends a string; Field:=JSON a JSON value (Amount:=2). --body gives the whole body; fields are laid over it.
-DescribeTask goes to /ccs, every other Action to /memcached.
+${PRODUCTS.ccs.actions.join(', ')} goes to ${PRODUCTS.ccs.path}, every other Action to ${PRODUCTS.memcached.path}.
 
 Options:
   --endpoint URL             base URL (env CDS_EMU_ENDPOINT; default ${LOCAL.endpoint})
@@ -110,7 +110,7 @@ Options:
 Exit codes: 0 Success, 1 the API answered an error Code, 2 bad arguments, 3 no answer from the endpoint.
 Example: cds-memcached-emulator call CreateMemcachedInstance RegionId=CN_Beijing_A VdcId=… PipeId=… ConfSize=1G`;
 
-export const WAIT_HELP = `Usage: cds-memcached-emulator wait <InstanceId> <creating|running|updating|deleting|error|gone> [options]
+export const WAIT_HELP = `Usage: cds-memcached-emulator wait <InstanceId> <${UNTIL.join('|')}> [options]
 
 Polls DescribeMemcachedInstance until the instance has that status (gone: ResourceNotFound), then prints its last
 Describe answer (nothing for gone). Exit 0 when reached; 4 on timeout (its last status on stderr); 1 if the API

@@ -1,6 +1,6 @@
 // cli/call.ts — `call` and `wait`: sign with src/signing, send with fetch, print; nothing of the server is loaded.
-import { randomUUID } from 'node:crypto';
-import { signedQueryString, timestampNow, type QueryPairs } from '../signing/index.js';
+import { signedQueryString } from '../signing/index.js';
+import { commonParams, PRODUCTS, type Product } from '../contract/index.js';
 import { CALL_HELP, parseCallArgs, parseWaitArgs, WAIT_HELP, type Target } from './args.js';
 
 interface Answer {
@@ -11,17 +11,9 @@ interface Answer {
 
 export class NoAnswer extends Error {}
 
-export async function send(t: Target, action: string, product: 'memcached' | 'ccs', body: Record<string, unknown>): Promise<Answer> {
-  const pairs: QueryPairs = [
-    ['Action', action],
-    ['AccessKeyId', t.accessKeyId],
-    ['SignatureMethod', 'HMAC-SHA1'],
-    ['SignatureNonce', randomUUID()],
-    ['SignatureVersion', '1.0'],
-    ['Timestamp', timestampNow()],
-    ['Version', '2019-08-08'],
-  ];
-  const url = `${t.endpoint}/${product}?${signedQueryString('POST', pairs, t.accessKeySecret)}`;
+export async function send(t: Target, action: string, product: Product, body: Record<string, unknown>): Promise<Answer> {
+  const pairs = commonParams({ action, accessKeyId: t.accessKeyId });
+  const url = `${t.endpoint}${PRODUCTS[product].path}?${signedQueryString('POST', pairs, t.accessKeySecret)}`;
   let res: Response;
   try {
     res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -1,7 +1,10 @@
 // cli/serve.ts — `cds-memcached-emulator [serve] [options]`: config → logger → start → graceful stop on signals
 // (cli/stop.ts); with stop.ts the only place that exits the process for the server. A start-up failure is one line on
 // stderr (the stack only at debug).
-import { ConfigError, StartupError, helpText, loadConfig, VERSION } from '../config.js';
+import { helpText, loadConfig } from '../config.js';
+import { ConfigError, StartupError } from '../errors.js';
+import { VERSION } from '../paths.js';
+import { WELL_KNOWN_KEY } from '../contract/index.js';
 import { createLogger } from '../logger.js';
 import { alive, followNpmParent, npmChain } from '../npm-parent.js';
 import { startServer, type Started } from '../start.js';
@@ -15,7 +18,7 @@ export async function serve(argv: string[]): Promise<void> {
     process.stderr.write(`cds-memcached-emulator: ${(e as Error).message}\n(see --help)\n`);
     process.exit(2);
   }
-  if (parsed.kind === 'help') return void process.stdout.write(helpText() + '\n');
+  if (parsed.kind === 'help') return void process.stdout.write(helpText(WELL_KNOWN_KEY) + '\n');
   if (parsed.kind === 'version') return void process.stdout.write(VERSION + '\n');
   const config = parsed.config;
   const log = createLogger(config.logLevel);

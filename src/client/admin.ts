@@ -1,5 +1,6 @@
 // client/admin.ts — a typed client of the emulator's unsigned control plane (/_emulator/*); fetch only, no server code.
 import type { ClockAdvance, ClockState, FaultRule, FaultRuleInput, JournalPage, JournalQuery, TaskView } from '../harness/types.js';
+import { baseUrlOf } from '../contract/index.js';
 
 export type { ClockAdvance, ClockState, FaultEffect, FaultRule, FaultRuleInput, JournalEntry, JournalPage, JournalQuery, TaskView } from '../harness/types.js';
 
@@ -46,7 +47,7 @@ export class EmulatorAdminError extends Error {
 export class EmulatorAdmin {
   private readonly base: string;
   constructor(private readonly opts: AdminOptions) {
-    this.base = opts.endpoint.replace(/\/+$/, '').replace(/\/(memcached|ccs)$/, '');
+    this.base = baseUrlOf(opts.endpoint);
   }
 
   health(): Promise<EmulatorHealth> {

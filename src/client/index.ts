@@ -1,9 +1,9 @@
 // client/index.ts — a small typed client of the emulated API (and of the cloud: same signing); no emulator internals.
-import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import type * as R from '../actions/responses.js';
 import type { InstanceDetail, InstanceItem, InstanceList, ErrorEnvelope } from '../actions/responses.js';
-import { signedQueryString, timestampNow, type QueryPairs } from '../signing/index.js';
+import { signedQueryString } from '../signing/index.js';
+import { commonParams, productOf, WELL_KNOWN_KEY, type Product } from '../contract/index.js';
 
 export interface ClientOptions {
   /** e.g. http://127.0.0.1:11210 — the product path is added per call. */
@@ -60,8 +60,6 @@ export interface CreateInput {
   Amount?: number;
 }
 
-export const WELL_KNOWN_KEY = { accessKeyId: 'emulator-access-key-id', accessKeySecret: 'emulator-access-key-secret' };
-
 export class CdsMemcachedClient {
   private readonly base: string;
   constructor(private readonly opts: ClientOptions) {
@@ -70,21 +68,15 @@ export class CdsMemcachedClient {
 
   /** The signed query string for one call (every query parameter is signed). */
   signedQuery(action: string, method = 'POST', extra: Record<string, string> = {}): string {
-    const pairs: QueryPairs = [
-      ['Action', action],
-      ['AccessKeyId', this.opts.accessKeyId ?? WELL_KNOWN_KEY.accessKeyId],
-      ['SignatureMethod', this.opts.signatureMethod ?? 'HMAC-SHA1'],
-      ['SignatureNonce', randomUUID()],
-      ['SignatureVersion', '1.0'],
-      ['Timestamp', timestampNow()],
-      ['Version', '2019-08-08'],
+    const pairs = [
+      ...commonParams({ action, accessKeyId: this.opts.accessKeyId ?? WELL_KNOWN_KEY.accessKeyId, signatureMethod: this.opts.signatureMethod }),
       ...Object.entries(extra),
     ];
     return signedQueryString(method, pairs, this.opts.accessKeySecret ?? WELL_KNOWN_KEY.accessKeySecret, this.opts.signatureMethod);
   }
 
-  /** One raw call; never throws for an API error, so tests can look at any answer. */
-  async call<D = unknown>(action: string, body: Record<string, unknown> = {}, product: 'memcached' | 'ccs' = 'memcached'): Promise<CallResult<D>> {
+  /** One raw call, to the product path given (memcached unless told); never throws for an API error, so tests can look at any answer. */
+  async call<D = unknown>(action: string, body: Record<string, unknown> = {}, product: Product = 'memcached'): Promise<CallResult<D>> {
     const res = await fetch(`${this.base}/${product}?${this.signedQuery(action)}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -93,8 +85,8 @@ export class CdsMemcachedClient {
     return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as Envelope<D> };
   }
 
-  private async ok<A extends ActionName>(action: A, body: Record<string, unknown>, product: 'memcached' | 'ccs' = 'memcached'): Promise<ActionResponses[A]> {
-    const r = await this.call(action, body, product);
+  private async ok<A extends ActionName>(action: A, body: Record<string, unknown>): Promise<ActionResponses[A]> {
+    const r = await this.call(action, body, productOf(action));
     if (r.body.Code !== 'Success') throw new CdsApiError(r);
     return r.body as unknown as ActionResponses[A];
   }
@@ -118,7 +110,7 @@ export class CdsMemcachedClient {
     return (await this.ok('UpdateMemcachedInstance', { InstanceId, ConfSize })).Data;
   }
   async describeTask(TaskId: number) {
-    const env = await this.ok('DescribeTask', { TaskId }, 'ccs');
+    const env = await this.ok('DescribeTask', { TaskId });
     return { ...env.Data, TaskId: env.TaskId };
   }
 
@@ -144,4 +136,5 @@ async function poll<T extends { Status: string }>(get: () => Promise<T>, done: (
 }
 
 export { sign, canonicalQuery, stringToSign, percentEncode } from '../signing/index.js';
+export * from '../contract/index.js';
 export * from './admin.js';

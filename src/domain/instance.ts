@@ -3,8 +3,10 @@
 export const STATUSES = ['creating', 'running', 'updating', 'deleting', 'error'] as const;
 export type InstanceStatus = (typeof STATUSES)[number];
 
-export type TaskKind = 'create' | 'delete' | 'clear' | 'update';
-export type TaskStatus = 'NEW' | 'DOING' | 'FINISH' | 'ERROR';
+export const TASK_KINDS = ['create', 'update', 'clear', 'delete'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+export const TASK_STATUSES = ['NEW', 'DOING', 'FINISH', 'ERROR'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**
  * The one declared state machine (moto's shape): for each task kind, the statuses an action may start it from, the
@@ -34,13 +36,6 @@ export const HEALTH_RULES = {
   /** At start-up, instances in these statuses whose memcached is missing are started again. */
   restartable: ['running', 'updating'] as readonly InstanceStatus[],
   to: 'error' as InstanceStatus,
-};
-
-/** @deprecated kept for the actions until they read TASK_RULES directly. */
-export const TRANSITIONS: Record<Exclude<TaskKind, 'create'>, { from: readonly InstanceStatus[]; to: InstanceStatus | null }> = {
-  delete: { from: TASK_RULES.delete.from, to: 'deleting' },
-  clear: { from: TASK_RULES.clear.from, to: null },
-  update: { from: TASK_RULES.update.from, to: 'updating' },
 };
 
 export const CONF_SIZES = ['1G', '2G', '3G', '4G', '5G', '6G', '7G', '8G', '9G', '10G'] as const;

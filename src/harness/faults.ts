@@ -8,9 +8,9 @@ import type { Endpoint } from '../backends/types.js';
 import type { TaskFaultHook } from '../tasks/runners.js';
 import { FaultRuleInput, type FaultEffect, type FaultRule } from './types.js';
 import { seededRandom } from './random.js';
+import { ConfigError } from '../errors.js';
 import { schemaProblem } from './schema-problem.js';
-import { canonicalAction } from '../contract/action-aliases.js';
-import { ConfigError } from '../config.js';
+import { canonicalAction } from '../contract/index.js';
 import { Errors } from '../errors.js';
 
 /** What a rule did to one call, as the journal shows it. */

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { schemaProblem } from './schema-problem.js';
-import { CONF_SIZES, STATUSES, TASK_RULES, type TaskKind } from '../domain/instance.js';
+import { CONF_SIZES, STATUSES, TASK_KINDS, TASK_RULES, type TaskKind } from '../domain/instance.js';
 
 /** epoch ms, ISO 8601, or relative to the emulator's time at seeding: `-2d`, `-1h30m`, `-45s` (units d h m s ms). */
 const When = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 64 })]);
@@ -26,7 +26,7 @@ export const SeedInstance = Type.Object(
     task: Type.Optional(
       Type.Object(
         {
-          kind: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('clear'), Type.Literal('delete')]),
+          kind: Type.Union(TASK_KINDS.map((k) => Type.Literal(k))),
           ConfSize: Type.Optional(Type.Union(CONF_SIZES.map((c) => Type.Literal(c)))),
         },
         { additionalProperties: false },

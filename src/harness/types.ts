@@ -1,6 +1,7 @@
 // harness/types.ts — the wire shapes of the test harness's control-plane calls (faults, journal, clock), as TypeBox
 // schemas: the server validates with them, the admin client and the OpenAPI document take their types from them.
 import { Type, type Static } from '@sinclair/typebox';
+import { PRODUCTS, TASK_KINDS, TASK_STATUSES, type Product } from '../contract/index.js';
 
 // ---- Fault rules: POST /_emulator/faults (body FaultRuleInput) → 201 FaultRule ----
 
@@ -80,7 +81,7 @@ export const JournalEntry = Type.Object({
   at: Type.String(),
   method: Type.String(),
   path: Type.String(),
-  product: Type.Union([Type.Literal('memcached'), Type.Literal('ccs'), Type.Null()]),
+  product: Type.Union([...(Object.keys(PRODUCTS) as Product[]).map((p) => Type.Literal(p)), Type.Null()]),
   action: Type.Union([Type.String(), Type.Null()]),
   /** Business fields as received (query and body merged, body winning); never a secret or a signature. */
   fields: Type.Record(Type.String(), Type.Unknown()),
@@ -160,8 +161,8 @@ export type ClockAdvance = Static<typeof ClockAdvance>;
 export const TaskView = Type.Object({
   id: Type.Integer(),
   instanceId: Type.String(),
-  kind: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('clear'), Type.Literal('delete')]),
-  status: Type.Union([Type.Literal('NEW'), Type.Literal('DOING'), Type.Literal('FINISH'), Type.Literal('ERROR')]),
+  kind: Type.Union(TASK_KINDS.map((k) => Type.Literal(k))),
+  status: Type.Union(TASK_STATUSES.map((s) => Type.Literal(s))),
   params: Type.Record(Type.String(), Type.Unknown()),
   error: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.Number(),

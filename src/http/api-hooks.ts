@@ -3,13 +3,12 @@
 // as is: the journal keeps a bounded copy without secrets or signatures (harness/journal-bounds.ts).
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onErrorHookHandler, onResponseHookHandler } from 'fastify';
 import type { Ctx } from '../context.js';
-import type { Product } from '../actions/index.js';
+import { COMMON_PARAMS, type Product } from '../contract/index.js';
 import type { ActionResult } from '../actions/types.js';
 import type { JournalAuth } from '../harness/types.js';
 import type { JournalRecord } from '../harness/journal.js';
 import { ApiError } from '../errors.js';
 import { canonicalQuery, stringToSign, type QueryPairs } from '../signing/index.js';
-import { COMMON_PARAMS } from './auth.js';
 
 /** The journal entry of one call, filled as the call goes, then kept as is (one object per call, one shape). */
 type Trace = JournalRecord;

@@ -3,19 +3,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { Errors } from '../errors.js';
-import { ACTIONS, type Product } from '../actions/index.js';
+import { ACTIONS } from '../actions/index.js';
 import { validate } from '../actions/schemas.js';
+import { COMMON_PARAMS, PRODUCTS, type Product } from '../contract/index.js';
 import { firstValues, parseQuery } from '../signing/index.js';
-import { authorize, COMMON_PARAMS } from './auth.js';
+import { authorize } from './auth.js';
 import { apiHooks } from './api-hooks.js';
 
-const ROUTES: Array<[string, Product]> = [
-  ['/memcached', 'memcached'],
-  ['/memcached/', 'memcached'],
-  ['/', 'memcached'],
-  ['/ccs', 'ccs'],
-  ['/ccs/', 'ccs'],
-];
+const ROUTES = Object.entries(PRODUCTS).flatMap(([product, p]) => [p.path, ...p.aliases].map((url) => [url, product as Product] as const));
 
 const NOT_BUSINESS = new Set<string>(COMMON_PARAMS);
 

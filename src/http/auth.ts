@@ -3,17 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { ApiError, Errors } from '../errors.js';
 import { SIGNATURE_METHODS, verify, type QueryPairs } from '../signing/index.js';
-
-export const COMMON_PARAMS = [
-  'Action',
-  'AccessKeyId',
-  'SignatureMethod',
-  'SignatureVersion',
-  'SignatureNonce',
-  'Timestamp',
-  'Version',
-  'Signature',
-] as const;
+import { COMMON_PARAMS, SIGNATURE_VERSION } from '../contract/index.js';
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
 
@@ -39,7 +29,7 @@ function parseTimestampUncached(s: string): number | undefined {
 export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
   for (const name of COMMON_PARAMS) if (!q[name]) throw Errors.missingParameter(name);
   if (!SIGNATURE_METHODS.has(q.SignatureMethod)) throw Errors.invalidCommonParameter('SignatureMethod', 'must be HMAC-SHA1 or HmacSHA256');
-  if (q.SignatureVersion !== '1.0') throw Errors.invalidCommonParameter('SignatureVersion', 'must be 1.0');
+  if (q.SignatureVersion !== SIGNATURE_VERSION) throw Errors.invalidCommonParameter('SignatureVersion', `must be ${SIGNATURE_VERSION}`);
   const secret = ctx.fixtures.current.credentials.get(q.AccessKeyId);
   if (secret === undefined) throw Errors.invalidAccessKeyId();
   const ts = parseTimestamp(q.Timestamp);

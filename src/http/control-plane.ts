@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../context.js';
 import type { Scheduler } from '../tasks/scheduler.js';
-import { VERSION } from '../config.js';
+import { VERSION } from '../paths.js';
 import { fixturesFor, type Fixtures } from '../fixtures.js';
 import { endpointOf } from '../tasks/runners.js';
 import { registerOpenApi } from './openapi.js';

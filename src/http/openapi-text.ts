@@ -1,14 +1,14 @@
 // http/openapi-text.ts — the prose of the OpenAPI document (parameter descriptions, the signing steps, what each error
 // status means); no schemas and no logic, so the words can be read and edited in one place.
-import type { COMMON_PARAMS } from './auth.js';
+import { API_VERSION, SIGNATURE_VERSION, WELL_KNOWN_KEY, type CommonParam } from '../contract/index.js';
 
 type Json = Record<string, unknown>;
 
-export const PARAM_TEXT: Record<(typeof COMMON_PARAMS)[number], { description: string; schema: Json }> = {
+export const PARAM_TEXT: Record<CommonParam, { description: string; schema: Json }> = {
   Action: { description: 'The operation to run (see the table in the operation description).', schema: { type: 'string' } },
-  AccessKeyId: { description: 'Your access key id; the emulator knows `emulator-access-key-id` out of the box.', schema: { type: 'string', minLength: 1 } },
+  AccessKeyId: { description: `Your access key id; the emulator knows \`${WELL_KNOWN_KEY.accessKeyId}\` out of the box.`, schema: { type: 'string', minLength: 1 } },
   SignatureMethod: { description: '`HMAC-SHA1` (the reference) or `HmacSHA256`.', schema: { type: 'string', enum: ['HMAC-SHA1', 'HmacSHA256'] } },
-  SignatureVersion: { description: 'Always `1.0`.', schema: { type: 'string', const: '1.0' } },
+  SignatureVersion: { description: `Always \`${SIGNATURE_VERSION}\`.`, schema: { type: 'string', const: SIGNATURE_VERSION } },
   SignatureNonce: {
     description: 'A string unique per call (clients send UUIDs); a nonce is accepted once per AccessKeyId within the timestamp window.',
     schema: { type: 'string', minLength: 1 },
@@ -17,7 +17,7 @@ export const PARAM_TEXT: Record<(typeof COMMON_PARAMS)[number], { description: s
     description: 'UTC time of the call, `YYYY-MM-DDTHH:mm:ssZ`; must lie within ±15 minutes (configurable) of the server clock.',
     schema: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$', examples: ['2024-05-01T08:00:00Z'] },
   },
-  Version: { description: 'API version, `2019-08-08`.', schema: { type: 'string', examples: ['2019-08-08'] } },
+  Version: { description: `API version, \`${API_VERSION}\`.`, schema: { type: 'string', examples: [API_VERSION] } },
   Signature: { description: 'Base64 HMAC of the StringToSign (see the `CdsSignature` security scheme).', schema: { type: 'string', minLength: 1 } },
 };
 

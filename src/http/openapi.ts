@@ -2,20 +2,14 @@
 // input and response schemas and the Errors catalog, so it cannot say something the server does not do.
 import type { FastifyInstance } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
-import { ACTIONS, type Product } from '../actions/index.js';
+import { ACTIONS } from '../actions/index.js';
+import { COMMON_PARAMS, PRODUCTS, type Product } from '../contract/index.js';
 import { ErrorEnvelope, InstanceDetail, InstanceItem, InstanceList, InstanceStatus, ShanghaiTime } from '../actions/responses.js';
-import { COMMON_PARAMS } from './auth.js';
 import { ApiError, Errors } from '../errors.js';
-import { VERSION } from '../config.js';
+import { VERSION } from '../paths.js';
 import { PARAM_TEXT, SIGNING_TEXT, STATUS_TEXT } from './openapi-text.js';
 
 type Json = Record<string, unknown>;
-
-/** Product paths and the aliases that serve the same table. */
-const PRODUCT_PATHS: Record<Product, { path: string; aliases: string[] }> = {
-  memcached: { path: '/memcached', aliases: ['/memcached/', '/'] },
-  ccs: { path: '/ccs', aliases: ['/ccs/'] },
-};
 
 /** Sub-schemas worth a name of their own: where one appears inside another schema, a $ref takes its place. */
 const SHARED: Record<string, TSchema> = { InstanceItem, InstanceDetail, InstanceList, InstanceStatus, ShanghaiTime };
@@ -88,7 +82,7 @@ const inputName = (action: string) => `${action}Request`;
 const responseName = (action: string) => `${action}Response`;
 
 function operation(product: Product, errorRefs: Json): { op: Json; schemas: Record<string, Json> } {
-  const { path, aliases } = PRODUCT_PATHS[product];
+  const { path, aliases } = PRODUCTS[product];
   const schemas: Record<string, Json> = {};
   const rows: string[] = [];
   const actionInfo: Json = {};
@@ -172,7 +166,7 @@ function build(): Json {
 
   const paths: Json = {};
   const schemas: Json = {};
-  for (const product of Object.keys(PRODUCT_PATHS) as Product[]) {
+  for (const product of Object.keys(PRODUCTS) as Product[]) {
     const { op, schemas: s } = operation(product, errorRefs);
     Object.assign(paths, op);
     Object.assign(schemas, s);

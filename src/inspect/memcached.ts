@@ -1,7 +1,15 @@
 // inspect/memcached.ts — what the console reads from (and deletes in) one instance's memcached: stats, keys via lru_crawler metadump, one key's value; every command only after `stats` on the same connection proved whose memcached it is; text protocol only, no HTTP, no store.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseStats } from '../backends/memcached-text.js';
-import { converse, DeadlinePassed, type Conversation, type ExchangeOptions, type LineReader, type ReplyParser } from './exchange.js';
+import {
+  converse,
+  DeadlinePassed,
+  MemcachedRefused,
+  parseStats,
+  type Conversation,
+  type ExchangeOptions,
+  type LineReader,
+  type ReplyParser,
+} from '../backends/memcached-text.js';
 
 export interface Target {
   address: string;
@@ -60,7 +68,6 @@ export interface KeyValue {
   shownBytes: number;
 }
 
-export class MemcachedRefused extends Error {}
 /** What answers at the target is not the instance's own memcached (it died and another process took its address). */
 export class NotThisMemcached extends Error {}
 

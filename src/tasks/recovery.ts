@@ -7,7 +7,7 @@ import { storageFailure } from '../store/failure.js';
 import { HEALTH_RULES } from '../domain/instance.js';
 import type { RunnerDeps } from './runners.js';
 import { endpointOf, specOf } from './runners.js';
-import { eachLimited } from '../backends/limit.js';
+import { eachLimited } from '../limit.js';
 
 export interface RecoveryReport {
   adopted: number;

@@ -7,7 +7,7 @@ import { runTask, type RunnerDeps } from './runners.js';
 import { Watchdog } from './watchdog.js';
 import { StorageHold } from './storage-hold.js';
 import { isStorageFailure } from '../store/failure.js';
-import { settleWithin } from '../backends/limit.js';
+import { eachLimited, settleWithin } from '../limit.js';
 
 export interface SchedulerOptions {
   /** timed: a task runs once due (created + its kind's delay, in the emulator's time); manual: only when asked. */
@@ -208,7 +208,7 @@ export class Scheduler {
     }
     const ran: number[] = [];
     let refused: { error: unknown } | undefined;
-    await runLimited([...queues.values()], this.opts.concurrency ?? 16, async (q) => {
+    await eachLimited([...queues.values()], this.opts.concurrency ?? 16, async (q) => {
       for (const t of q) {
         if (this.halted) return;
         const outcome = await runTask(this.d, t);
@@ -234,14 +234,4 @@ export function taskDelays(c: { taskDelayMs: number; createDelayMs?: number; upd
     clear: c.clearDelayMs ?? c.taskDelayMs,
     delete: c.deleteDelayMs ?? c.taskDelayMs,
   };
-}
-
-/** Settles only once every worker has: a run still in flight when its sibling failed would outlive a stop(). */
-async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  });
-  const failed = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ROOT, spawnEmulator } from '../helpers/spawn.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
 import { docCreate } from '../helpers/emulator.js';
+import { API_VERSION } from '../../src/contract/index.js';
 
 describe('the bundle npm start runs (dist/server.mjs)', () => {
   it('builds, starts, serves signed calls and stops on SIGTERM', async () => {
@@ -24,6 +25,6 @@ describe('the bundle npm start runs (dist/server.mjs)', () => {
     execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT });
     const mod = await import(path.join(ROOT, 'dist/client.mjs'));
     expect(typeof mod.CdsMemcachedClient).toBe('function');
-    expect(mod.sign('POST', [['AccessKeyId', 'testAK'], ['Action', 'DescribeMemcachedInstance'], ['SignatureMethod', 'HMAC-SHA1'], ['SignatureNonce', '6b6f2f5e-0c8a-11ef-9a4b-0242ac120002'], ['SignatureVersion', '1.0'], ['Timestamp', '2024-05-01T08:00:00Z'], ['Version', '2019-08-08']], 'testSK')).toBe('H3m6V/gspP/XWQSEu1ZuVnc3NYo=');
+    expect(mod.sign('POST', [['AccessKeyId', 'testAK'], ['Action', 'DescribeMemcachedInstance'], ['SignatureMethod', 'HMAC-SHA1'], ['SignatureNonce', '6b6f2f5e-0c8a-11ef-9a4b-0242ac120002'], ['SignatureVersion', '1.0'], ['Timestamp', '2024-05-01T08:00:00Z'], ['Version', API_VERSION]], 'testSK')).toBe('H3m6V/gspP/XWQSEu1ZuVnc3NYo=');
   });
 });

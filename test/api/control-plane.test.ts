@@ -3,7 +3,7 @@ import { startEmulator, docCreate, signedQuery, type Emulator } from '../helpers
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { VERSION, PROJECT_ROOT } from '../../src/config.js';
+import { VERSION, PROJECT_ROOT } from '../../src/paths.js';
 
 let emu: Emulator;
 beforeAll(async () => {

@@ -7,7 +7,9 @@ import { startEmulator, control, pinnedClock, runTasks, DOC_VDC, type Emulator }
 import { textCommand } from '../helpers/memcached.js';
 import { hasMemcached } from '../helpers/backend-env.js';
 import { buildApp } from '../../src/app.js';
-import { buildConfig, PROJECT_ROOT, StartupError } from '../../src/config.js';
+import { buildConfig } from '../../src/config.js';
+import { StartupError } from '../../src/errors.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { startServer } from '../../src/start.js';
 import { formatShanghai } from '../../src/domain/instance.js';
 

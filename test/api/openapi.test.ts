@@ -5,9 +5,9 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startEmulator, createRunning, docCreate, runTasks, signedQuery, type Emulator } from '../helpers/emulator.js';
 import { ACTIONS } from '../../src/actions/index.js';
-import { COMMON_PARAMS } from '../../src/http/auth.js';
+import { COMMON_PARAMS } from '../../src/contract/index.js';
 import { errorCatalog } from '../../src/http/openapi.js';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import fs from 'node:fs';
 import path from 'node:path';
 

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
-import { startEmulator, createRunning, signedQuery, rawRequest, docCreate, stateSnapshot, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, createRunning, signedQuery, rawRequest, docCreate, stateSnapshot, advanceClock, type Emulator } from '../helpers/emulator.js';
 import type { QueryPairs } from '../../src/signing/index.js';
 
 // PROPERTY_RUNS=2000 for a longer hunt; a failure prints the seed and the shrunk request to replay it.
@@ -10,7 +10,8 @@ let emu: Emulator;
 let port: string;
 let instanceId: string;
 beforeAll(async () => {
-  emu = await startEmulator({ taskDelayMs: 600_000 });
+  // Manual task mode and a long delay: a task moves only when a call asks it to (tasks/run, a clock advance).
+  emu = await startEmulator({ taskDelayMs: 600_000, taskMode: 'manual' });
   port = new URL(emu.url).port;
   [instanceId] = await createRunning(emu);
 });
@@ -18,16 +19,14 @@ afterAll(() => emu.close());
 
 const snapshot = () => stateSnapshot(emu);
 
-/** After an accepted call the scheduler moves its task on (NEW → DOING) in the background: wait for that to settle. */
+/**
+ * After an accepted call the scheduler would start its task (NEW → DOING) in the background: a clock advance of 0
+ * starts it now, in the scheduler's own turn, and runs nothing (the delay is 600 s); from then on nothing changes
+ * until the next call.
+ */
 async function settled(): Promise<string> {
-  let last = await snapshot();
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 15));
-    const now = await snapshot();
-    if (now === last) return now;
-    last = now;
-  }
-  throw new Error('the state kept changing for 1.5 s after an accepted call');
+  await advanceClock(emu, 0);
+  return snapshot();
 }
 
 const PROTO = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf', '__defineGetter__'];

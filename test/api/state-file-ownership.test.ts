@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../../src/index.js';
-import { StartupError } from '../../src/config.js';
+import { StartupError } from '../../src/errors.js';
 import { ROOT } from '../helpers/spawn.js';
 
 const tempDir = () => fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cds-emu-own-')));

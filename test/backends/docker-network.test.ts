@@ -1,6 +1,7 @@
 // test/backends/docker-network.test.ts — how --docker-network turns into host networking or a published port, without an engine or any traffic.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
 import { keptPort, listedPort, networkPlan, portBindings, publishedPort } from '../../src/backends/docker-network.js';
 
 const config = (argv: string[], env: Record<string, string> = {}) => {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dataContract } from '../helpers/backend-contract.js';
+import { dataContract, reconcileContract } from '../helpers/backend-contract.js';
 import { DOCKER_NETWORK } from '../helpers/backend-env.js';
 import { read, stillAnswers } from '../helpers/memcached.js';
 import { createDockerBackend, LABEL_EMULATOR, LABEL_INSTANCE, pingDocker, planDockerNetwork } from '../../src/backends/docker.js';
@@ -109,23 +109,22 @@ describe.skipIf(ping !== true && !requireDocker)(`docker backend (${mode} networ
     await expect(backend.destroy(id.never, undefined)).resolves.toBeUndefined();
   });
 
-  it('a new backend with the same emulatorId adopts running containers, reports stopped ones missing and removes strays', async () => {
-    ep.stray = await remember(await backend.provision(spec(id.stray)));
-    const next = createDockerBackend(opts);
-    others.push(next);
-    const result = await next.reconcile([
-      { instanceId: id.a, spec: spec(id.a), endpoint: ep.a },
-      { instanceId: id.dead, spec: spec(id.dead), endpoint: ep.dead },
-      { instanceId: id.never, spec: spec(id.never) },
-    ]);
-    expect(result).toEqual({ adopted: [{ instanceId: id.a, endpoint: ep.a }], missing: [id.dead], strays: 1 });
-    expect((await labelled()).map((c) => c.Id)).toEqual([ep.a.ref]);
-    expect(await stillAnswers(ep.stray, pid[ep.stray.ref as string])).toBe(false);
-    expect(await read(ep.a, 'after-flush')).toBe('kept');
-    const fresh = await next.provision(spec(randomUUID()));
-    expect(`${fresh.address}:${fresh.port}`).not.toBe(`${ep.a.address}:${ep.a.port}`);
-    expect(await next.isUp(ep.a)).toBe(true);
-  });
+  reconcileContract(
+    {
+      name: 'a new backend with the same emulatorId adopts running containers, reports stopped ones missing and removes strays',
+      spec: (instanceId) => spec(instanceId),
+      provision: async (s) => remember(await backend.provision(s)),
+      next: () => {
+        const next = createDockerBackend(opts);
+        others.push(next);
+        return next;
+      },
+      running: async () => (await labelled()).map((c) => c.Id).sort(),
+      pidOf: (e) => pid[e.ref as string],
+    },
+    ep,
+    id,
+  );
 
   it('rejects at once with the reason when the image is missing', async () => {
     const missing = createDockerBackend({ ...opts, memcachedImage: 'local/no-such-memcached:never' });

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dataContract } from '../helpers/backend-contract.js';
+import { dataContract, reconcileContract } from '../helpers/backend-contract.js';
 import { put, read, stillAnswers } from '../helpers/memcached.js';
 import { parseStats, sendCommand } from '../../src/backends/memcached-text.js';
 import { createProcessBackend } from '../../src/backends/process.js';
@@ -71,25 +71,23 @@ describe('process backend', { timeout: 30_000 }, () => {
     await expect(backend.destroy(id.never, undefined)).resolves.toBeUndefined();
   });
 
-  it('a new backend with the same emulatorId adopts live instances, reports missing ones and removes strays', async () => {
-    ep.stray = await backend.provision(spec(id.stray));
-    const next = createProcessBackend(opts);
-    others.push(next);
-    const result = await next.reconcile([
-      { instanceId: id.a, spec: spec(id.a), endpoint: ep.a },
-      { instanceId: id.dead, spec: spec(id.dead), endpoint: ep.dead },
-      { instanceId: id.never, spec: spec(id.never) },
-    ]);
-    expect(result).toEqual({ adopted: [{ instanceId: id.a, endpoint: ep.a }], missing: [id.dead], strays: 1 });
-    expect(pids()).toEqual([Number(ep.a.ref)]);
-    expect(isAlive(Number(ep.stray.ref))).toBe(false);
-    expect(await stillAnswers(ep.stray, Number(ep.stray.ref))).toBe(false);
-    expect(await read(ep.a, 'after-flush')).toBe('kept');
-    // The adopted address is never handed out again while it lives.
-    const fresh = await next.provision(spec(randomUUID()));
-    expect(`${fresh.address}:${fresh.port}`).not.toBe(`${ep.a.address}:${ep.a.port}`);
-    expect(await next.isUp(ep.a)).toBe(true);
-  });
+  reconcileContract(
+    {
+      name: 'a new backend with the same emulatorId adopts live instances, reports missing ones and removes strays',
+      spec: (instanceId) => spec(instanceId),
+      provision: (s) => backend.provision(s),
+      next: () => {
+        const next = createProcessBackend(opts);
+        others.push(next);
+        return next;
+      },
+      running: async () => pids().map(String),
+      pidOf: (e) => Number(e.ref),
+      alive: (e) => isAlive(Number(e.ref)),
+    },
+    ep,
+    id,
+  );
 
   it('two emulators provisioning at once never share an endpoint', async () => {
     const rival = createProcessBackend({ ...opts, emulatorId: `${emulatorId}-rival` });

@@ -1,7 +1,7 @@
 // test/helpers/backend-fleet.ts — many instances at once through the signed API: create in batches of 10, wait on List totals, delete all; for the scale tests and bench/scale.ts.
 import type { CdsMemcachedClient, InstanceItem, InstanceList } from '../../src/client/index.js';
 import { docCreate } from './emulator.js';
-import { eachLimited } from '../../src/backends/limit.js';
+import { eachLimited } from '../../src/limit.js';
 
 
 /** Creates `n` instances (Amount is at most 10 per call), 8 calls in flight; returns their ids. */

@@ -5,16 +5,16 @@ import request from 'supertest';
 import { buildApp, type AppOverrides } from '../../src/app.js';
 import { buildConfig, type Config } from '../../src/config.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
-import { signedQueryString, timestampNow, type QueryPairs } from '../../src/signing/index.js';
-import { randomUUID } from 'node:crypto';
+import { signedQueryString, type QueryPairs } from '../../src/signing/index.js';
+import { commonParams, WELL_KNOWN_KEY } from '../../src/contract/index.js';
 import http from 'node:http';
 import { watchResponses } from './response-check.js';
 
 export const DOC_VDC = 'a58052bf-3bfc-4d0c-a3a5-0bcca72589f5';
 export const DOC_PIPE = '48de2f3c-b3df-11ec-8bed-e6717c813be8';
 export const DOC_REGION = 'CN_Beijing_H';
-export const KEY_ID = 'emulator-access-key-id';
-export const KEY_SECRET = 'emulator-access-key-secret';
+export const KEY_ID = WELL_KNOWN_KEY.accessKeyId;
+export const KEY_SECRET = WELL_KNOWN_KEY.accessKeySecret;
 export const docCreate = { ConfSize: '1G', VdcId: DOC_VDC, PipeId: DOC_PIPE, RegionId: DOC_REGION };
 
 export async function startEmulator(config: Partial<Config> = {}, overrides: AppOverrides = {}) {
@@ -41,16 +41,7 @@ export function signedQuery(
   action: string,
   opts: { method?: string; secret?: string; override?: Record<string, string | undefined>; extra?: QueryPairs } = {},
 ): string {
-  const base: Record<string, string | undefined> = {
-    Action: action,
-    AccessKeyId: KEY_ID,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureNonce: randomUUID(),
-    SignatureVersion: '1.0',
-    Timestamp: timestampNow(),
-    Version: '2019-08-08',
-    ...opts.override,
-  };
+  const base: Record<string, string | undefined> = { ...Object.fromEntries(commonParams({ action, accessKeyId: KEY_ID })), ...opts.override };
   const pairs: QueryPairs = [...(Object.entries(base).filter(([, v]) => v !== undefined) as QueryPairs), ...(opts.extra ?? [])];
   return signedQueryString(opts.method ?? 'POST', pairs, opts.secret ?? KEY_SECRET, base.SignatureMethod);
 }
@@ -58,6 +49,17 @@ export function signedQuery(
 /** Runs every pending task now (the control plane), so a test needs no sleeps. */
 export async function runTasks(emu: Emulator) {
   const res = await emu.http().post('/_emulator/tasks/run').send({});
+  return res.body.tasks as Array<{ id: number; status: string; kind: string }>;
+}
+
+/**
+ * Moves the emulator's clock `ms` forward and runs what became due, in one control-plane call that returns when they
+ * have run; `0` only starts the tasks still NEW (their delay begins). With taskMode 'manual' nothing else moves them,
+ * so a test needs no sleeps and no polling.
+ */
+export async function advanceClock(emu: Emulator, ms: number) {
+  const res = await control(emu, 'POST', '/_emulator/clock/advance', { ms });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.tasks as Array<{ id: number; status: string; kind: string }>;
 }
 

@@ -1,6 +1,7 @@
-// test/helpers/memcached.ts — a test's own memcached peers: memjs for data, a raw text-protocol line for stats.
+// test/helpers/memcached.ts — a test's own memcached peers: memjs for data, the emulator's text client for a command line.
 import net from 'node:net';
 import memjs from 'memjs';
+import { converse } from '../../src/backends/memcached-text.js';
 
 export function mc(address: string, port: string | number) {
   return memjs.Client.create(`${address}:${port}`, { retries: 0, timeout: 2, conntimeout: 2, logger: { log: () => {} } });
@@ -17,29 +18,15 @@ export async function setGet(address: string, port: string | number, key: string
   }
 }
 
-/** Sends one text command, reads until END/OK/ERROR; rejects on refusal or after 2 s. */
+/** Sends one text command through the emulator's own client, reads until END/OK/ERROR/VERSION (empty lines dropped);
+ * rejects on refusal or after 2 s. */
 export function textCommand(address: string, port: string | number, command: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: address, port: Number(port) });
-    let buf = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no answer to ${command}`));
-    }, 2000);
-    sock.on('connect', () => sock.write(`${command}\r\n`));
-    sock.on('data', (d) => {
-      buf += d;
-      if (/(^|\r\n)(END|OK|ERROR|VERSION [^\r]*)\r\n$/.test(buf)) {
-        clearTimeout(timer);
-        sock.end();
-        resolve(buf.split('\r\n').filter(Boolean));
-      }
-    });
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+  const lines: string[] = [];
+  return converse(address, Number(port), (c) =>
+    c.stream(command, (line) => {
+      if (line) lines.push(line);
+      return /^(END|OK|ERROR|VERSION .*)$/.test(line) ? { value: lines } : undefined;
+    }), { timeoutMs: 2000 });
 }
 
 export async function maxbytes(address: string, port: string | number): Promise<number> {

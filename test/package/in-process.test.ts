@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { hasMemcached } from '../helpers/backend-env.js';
 import { docCreate } from '../helpers/emulator.js';
 import { answers, installedEntry, lines, run } from './lib.js';
+import { WELL_KNOWN_KEY } from '../../src/contract/index.js';
 
 type Pkg = typeof import('../../src/index.js');
 const load = async (): Promise<Pkg> => (await import(installedEntry('dist/index.mjs'))) as Pkg;
@@ -18,7 +19,7 @@ describe('startEmulator() from the installed package', () => {
       try {
         expect(emu.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         expect(emu.endpoint).toBe(`${emu.url}/memcached`);
-        expect(emu.credentials).toEqual({ accessKeyId: 'emulator-access-key-id', accessKeySecret: 'emulator-access-key-secret' });
+        expect(emu.credentials).toEqual(WELL_KNOWN_KEY);
         const { InstanceIds } = await emu.client.createMemcachedInstance(docCreate);
         const detail = await emu.client.waitForStatus(InstanceIds[0]!, ['running']);
         expect(detail.Status).toBe('running');

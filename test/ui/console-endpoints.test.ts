@@ -1,7 +1,11 @@
 // test/ui/console-endpoints.test.ts — the console's own endpoints without a browser: static files, config, fixtures, and a real memcached's figures and keys.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Value } from '@sinclair/typebox/value';
 import { CdsMemcachedClient } from '../../src/client/index.js';
+import { API_VERSION, CONF_SIZES, PRODUCTS, SIGNATURE_VERSION, TASK_RULES, WELL_KNOWN_KEY } from '../../src/contract/index.js';
+import { ConsoleConfig } from '../../src/http/console.js';
+import { VERSION } from '../../src/paths.js';
 import { docCreate, startEmulator, type Emulator } from '../helpers/emulator.js';
 
 function send(address: string, port: number, payload: string | Buffer, end: RegExp): Promise<string> {
@@ -158,6 +162,7 @@ describe('console endpoints with the none backend', () => {
 
   it('hands out the AccessKeyId but not a secret that is not the well-known one', async () => {
     const res = await emu.http().get('/_emulator/console-config');
+    expect([...Value.Errors(ConsoleConfig, res.body)]).toEqual([]);
     expect(res.body.credential).toEqual({ accessKeyId: 'my-id', accessKeySecret: null, wellKnown: false });
     expect(res.body.backend).toBe('none');
     expect(JSON.stringify(res.body)).not.toContain('my-secret');
@@ -201,5 +206,28 @@ describe('console endpoints while an instance is still creating', () => {
     expect(res.status).toBe(409);
     expect(res.body.Code).toBe('NoMemcached');
     expect(res.body.Message).toContain('status creating');
+  });
+});
+
+describe('GET /_emulator/console-config', () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startEmulator({ backend: 'none', taskMode: 'manual' });
+  });
+  afterAll(() => emu?.close());
+
+  it('answers its schema: the version, the modes, the well-known pair, and the wire contract the page signs and draws from', async () => {
+    const res = await emu.http().get('/_emulator/console-config');
+    expect(res.status).toBe(200);
+    expect([...Value.Errors(ConsoleConfig, res.body)]).toEqual([]);
+    expect(res.body).toMatchObject({ version: VERSION, backend: 'none', auth: 'enforce', taskMode: 'manual' });
+    expect(res.body.credential).toEqual({ ...WELL_KNOWN_KEY, wellKnown: true });
+    expect(res.body.contract).toEqual({
+      apiVersion: API_VERSION,
+      signatureVersion: SIGNATURE_VERSION,
+      products: { memcached: { path: PRODUCTS.memcached.path, actions: PRODUCTS.memcached.actions }, ccs: { path: PRODUCTS.ccs.path, actions: PRODUCTS.ccs.actions } },
+      confSizes: CONF_SIZES,
+      taskRules: TASK_RULES,
+    });
   });
 });

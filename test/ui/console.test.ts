@@ -5,9 +5,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
 import { canonicalQuery, stringToSign } from '../../src/signing/index.js';
+import { WELL_KNOWN_KEY } from '../../src/contract/index.js';
 import { signedQuery, startEmulator, type Emulator } from '../helpers/emulator.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -230,7 +231,7 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     const refused = page.locator('table.journal tr[data-code="SignatureDoesNotMatch"]').first();
     await refused.waitFor({ timeout: 10_000 });
     await refused.getByRole('button', { name: /Details/ }).click();
-    await expect.poll(() => page.locator('.sts').textContent()).toMatch(/^POST&%2F&AccessKeyId%3Demulator-access-key-id%26Action%3DMemcachedInstanceList/);
+    await expect.poll(() => page.locator('.sts').textContent()).toMatch(new RegExp(`^POST&%2F&AccessKeyId%3D${WELL_KNOWN_KEY.accessKeyId}%26Action%3DMemcachedInstanceList`));
     // The entry has its own address: opened afresh, the page shows it again.
     expect(page.url()).toMatch(/#\/journal\/\d+$/);
     await screenshot('journal-refused');
@@ -293,7 +294,7 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
 
   it('signs in the browser exactly as the server verifies: canonical query, StringToSign, and HMAC-SHA1 with or without WebCrypto', async () => {
     const pairs: Array<[string, string]> = [['Action', 'MemcachedInstanceList'], ['Keyword', 'a b*c~d/é+!'], ['AccessKeyId', 'k'], ['Z', ''], ['Signature', 'x']];
-    const keys = ['emulator-access-key-secret', 's'.repeat(100), ''];
+    const keys = [WELL_KNOWN_KEY.accessKeySecret, 's'.repeat(100), ''];
     // A string, so the test runner does not rewrite the page's dynamic imports.
     const got = (await page.evaluate(`(async () => {
       const pairs = ${JSON.stringify(pairs)};
@@ -310,6 +311,19 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     const want = keys.map((k) => createHmac('sha1', k).update(sts).digest('base64'));
     expect(got.subtle).toEqual(want);
     expect(got.fallback).toEqual(want);
+  });
+
+  it('keeps no copy of the server’s contract: sizes, status rules, API version and paths come from /_emulator/console-config', async () => {
+    const config = await (await fetch(`${emu.url}/_emulator/console-config`)).json();
+    // The page's own module instance, as it signs and draws with it.
+    const wire = await page.evaluate(`import('/_emulator/ui/js/api.js').then((api) => api.contract())`);
+    expect(wire).toEqual(config.contract);
+    await page.getByRole('link', { name: 'Instances', exact: true }).click();
+    await page.getByRole('button', { name: /Create/ }).first().click();
+    const sizes = await page.getByRole('dialog').getByLabel('Memory').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(sizes).toEqual(config.contract.confSizes);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
   });
 
   it('logged no error in the browser console', () => {

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { loadConfig, ConfigError } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+import { WELL_KNOWN_KEY } from '../../src/contract/index.js';
 import { runCli } from '../helpers/spawn.js';
 
 describe('configuration', () => {
@@ -25,7 +27,7 @@ describe('configuration', () => {
   it('--help lists every flag and its variable, and exits 0', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const s of ['--host', '--port', '--data', '--backend', '--task-delay-ms', '--auth', '--fixtures', '--log-level', 'CDS_EMU_MEMCACHED_IMAGE', 'DOCKER_HOST', 'emulator-access-key-id']) {
+    for (const s of ['--host', '--port', '--data', '--backend', '--task-delay-ms', '--auth', '--fixtures', '--log-level', 'CDS_EMU_MEMCACHED_IMAGE', 'DOCKER_HOST', WELL_KNOWN_KEY.accessKeyId]) {
       expect(r.stdout).toContain(s);
     }
   });

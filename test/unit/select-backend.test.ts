@@ -1,7 +1,7 @@
 // test/unit/select-backend.test.ts — an explicitly chosen backend that cannot work stops start-up with one line and its fix.
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { StartupError } from '../../src/config.js';
+import { StartupError } from '../../src/errors.js';
 import { createBackend } from '../../src/backends/select.js';
 import { createNoneBackend } from '../../src/backends/none.js';
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { canonicalQuery, parseQuery, percentEncode, sign, stringToSign, verify, type QueryPairs } from '../../src/signing/index.js';
+import { API_VERSION } from '../../src/contract/index.js';
 
 const VECTOR: QueryPairs = [
   ['AccessKeyId', 'testAK'],
@@ -9,7 +10,7 @@ const VECTOR: QueryPairs = [
   ['SignatureNonce', '6b6f2f5e-0c8a-11ef-9a4b-0242ac120002'],
   ['SignatureVersion', '1.0'],
   ['Timestamp', '2024-05-01T08:00:00Z'],
-  ['Version', '2019-08-08'],
+  ['Version', API_VERSION],
 ];
 
 describe('signing (PROTOCOL.md §2)', () => {

@@ -10,7 +10,7 @@ import { recoverBackends } from '../../src/tasks/recovery.js';
 import { EmulatorClock } from '../../src/clock.js';
 import path from 'node:path';
 import { loadFixtures } from '../../src/fixtures.js';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 
 const refuseWrites = (emu: Pick<Emulator, 'ctx'>, on: boolean) => emu.ctx.store.db.pragma(`query_only = ${on ? 'ON' : 'OFF'}`);
 

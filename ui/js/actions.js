@@ -1,9 +1,7 @@
 // ui/js/actions.js — create, resize, clear and delete, each a dialog and then one signed API call, exactly as a client would make it.
-import { signed } from './api.js';
+import { contract, signed } from './api.js';
 import { h, toast } from './dom.js';
 import { openDialog, confirmDialog, field } from './dialog.js';
-
-export const SIZES = ['1G', '2G', '3G', '4G', '5G', '6G', '7G', '8G', '9G', '10G'];
 
 /** Task ids this page started, so the task list can mark them. */
 export const startedHere = new Set();
@@ -28,7 +26,7 @@ export async function createInstance(fixtures) {
     options(regions.map((r) => [r.RegionId, `${r.SiteName} (${r.RegionId})${withVdc.has(r.RegionId) ? '' : ' — no VDC'}`]), regions[0]?.RegionId));
   const vdc = h('select', { name: 'VdcId', required: true });
   const pipe = h('select', { name: 'PipeId', required: true });
-  const size = h('select', { name: 'ConfSize', required: true }, options(SIZES.map((s) => [s, s]), '1G'));
+  const size = h('select', { name: 'ConfSize', required: true }, options(contract().confSizes.map((s) => [s, s]), contract().confSizes[0]));
   const amount = h('input', { name: 'Amount', type: 'number', min: 1, max: 10, value: '1', required: true });
   const fillPipes = () => {
     const v = fixtures.vdcs.find((x) => x.VdcId === vdc.value);
@@ -63,7 +61,7 @@ export async function createInstance(fixtures) {
 }
 
 export async function resizeInstance(inst) {
-  const size = h('select', { name: 'ConfSize' }, options(SIZES.map((s) => [s, s === inst.confSize ? `${s} (current)` : s]), inst.confSize));
+  const size = h('select', { name: 'ConfSize' }, options(contract().confSizes.map((s) => [s, s === inst.confSize ? `${s} (current)` : s]), inst.confSize));
   return openDialog({
     title: `Resize ${inst.name}`,
     content: [field('New memory size', size, 'memcached keeps its data: the limit changes with cache_memlimit.')],
@@ -94,9 +92,10 @@ export const clearInstance = (inst) =>
 export const deleteInstance = (inst) =>
   confirmed('DeleteMemcachedInstance', inst, `Delete ${inst.name}?`, `${inst.name} (${inst.id}) and its memcached are removed. This cannot be undone.`, 'Delete');
 
-/** Which actions a status allows (the emulator's TASK_RULES), so buttons are disabled rather than refused. */
-export const allowed = {
-  resize: (s) => s === 'running',
-  clear: (s) => s === 'running',
-  delete: (s) => s === 'running' || s === 'error',
-};
+/** The task kind each button starts. */
+const KIND_OF = { resize: 'update', clear: 'clear', delete: 'delete' };
+
+/** Which buttons a status allows, read from the server's status rules, so they are disabled rather than refused. */
+export const allowed = Object.fromEntries(
+  Object.entries(KIND_OF).map(([button, kind]) => [button, (status) => contract().taskRules[kind]?.from.includes(status) ?? false]),
+);

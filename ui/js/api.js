@@ -115,7 +115,15 @@ function nonce() {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-let credential = { accessKeyId: 'emulator-access-key-id', accessKeySecret: null, given: false };
+// The server's wire contract (console-config's `contract`): API version, product paths, sizes, status rules. Set once at
+// boot, before any signed call; the page keeps no copy of its own.
+let wire = { apiVersion: '', signatureVersion: '', products: {}, confSizes: [], taskRules: {} };
+export function setContract(c) {
+  wire = c;
+}
+export const contract = () => wire;
+
+let credential = { accessKeyId: '', accessKeySecret: null, given: false };
 let askSecret = async () => null;
 /** The pair to sign with: the server's well-known one, or an AccessKeyId whose secret a person types (`ask`). */
 export function setCredential(c, ask) {
@@ -123,8 +131,14 @@ export function setCredential(c, ask) {
   askSecret = ask;
 }
 
+/** The product path that serves `action`, as the contract lists them. */
+function pathOf(action) {
+  const products = Object.values(wire.products);
+  return (products.find((p) => p.actions.includes(action)) ?? products[0]).path;
+}
+
 /** One signed call, as any client makes it; resolves with the envelope, rejects with a CallError for any other Code. */
-export async function signed(action, body = {}, product = 'memcached') {
+export async function signed(action, body = {}) {
   if (!credential.accessKeySecret) {
     const secret = await askSecret(credential.accessKeyId);
     if (!secret) throw new CallError(0, 'NoSecret', 'an AccessKeySecret is needed to sign the call');
@@ -136,13 +150,13 @@ export async function signed(action, body = {}, product = 'memcached') {
     ['AccessKeyId', credential.accessKeyId],
     ['SignatureMethod', 'HMAC-SHA1'],
     ['SignatureNonce', nonce()],
-    ['SignatureVersion', '1.0'],
+    ['SignatureVersion', wire.signatureVersion],
     ['Timestamp', new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')],
-    ['Version', '2019-08-08'],
+    ['Version', wire.apiVersion],
   ];
   const signature = await hmacBase64(credential.accessKeySecret, stringToSign(canonicalQuery(pairs)));
   const query = [...pairs, ['Signature', signature]].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-  const res = await fetch(`/${product}?${query}`, {
+  const res = await fetch(`${pathOf(action)}?${query}`, {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },

@@ -1,5 +1,5 @@
 // ui/js/app.js — boots the console: reads its config and the fixtures, routes #/… to a view, and refreshes the instances every second.
-import { control, setCredential, onTokenNeeded } from './api.js';
+import { control, setContract, setCredential, onTokenNeeded } from './api.js';
 import { h, $, clear, setText } from './dom.js';
 import { askValue } from './dialog.js';
 import { mountInstances } from './instances.js';
@@ -78,7 +78,9 @@ async function boot() {
     clear($('#main'), h('section.card.empty', {}, h('h2', {}, 'The console cannot reach the emulator'), h('p', {}, e.message)));
     return;
   }
-  const cred = app.config.credential ?? { accessKeyId: 'emulator-access-key-id', accessKeySecret: null };
+  setContract(app.config.contract);
+  // No credential at all: the fixtures accept no key, so any call the page signs is refused, and says why.
+  const cred = app.config.credential ?? { accessKeyId: '', accessKeySecret: null };
   setCredential(cred, (id) => askValue('AccessKeySecret needed', `Secret of ${id}`, 'The emulator does not use the well-known pair, so it does not hand out the secret. It is kept for this tab only.'));
   showTopInfo(true, '');
   window.addEventListener('hashchange', route);

@@ -100,7 +100,7 @@ export function mountInstances(main, app) {
       h('pre.hint-code', {}, `import { CdsMemcachedClient } from 'cds-memcached-emulator/client';\n` +
         `const cds = new CdsMemcachedClient({ endpoint: '${location.origin}' });\n` +
         `await cds.createMemcachedInstance(${body});`),
-      h('p.hint', {}, `Or call POST ${location.origin}/memcached?Action=CreateMemcachedInstance&… signed with AccessKeyId ${app.config.credential?.accessKeyId ?? 'emulator-access-key-id'}.`),
+      h('p.hint', {}, `Or call POST ${location.origin}/memcached?Action=CreateMemcachedInstance&… signed with ${app.config.credential ? `AccessKeyId ${app.config.credential.accessKeyId}` : 'a key of your credentials.json'}.`),
     );
   }
 
