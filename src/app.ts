@@ -97,13 +97,13 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     ),
     wakeScheduler: () => scheduler?.wake(),
   };
-  const deps = { store, backend, clock, log, fixtures: ctx.fixtures, taskFaults: ctx.faults };
+  const deps = { store, backend, clock, log, ids: ctx.ids, fixtures: ctx.fixtures, faults: ctx.faults };
   const outOfRange = { instances: store.instances.clampTimes(), tasks: store.tasks.clampTimes() };
   if (outOfRange.instances + outOfRange.tasks > 0) log.warn(outOfRange, 'state file held times outside 0000-01-01 … 9999-12-31 (UTC+8); clamped them into that range');
   const delays = taskDelays(config);
   try {
     await recoverBackends(deps);
-    if (store.instances.list().length === 0) await seedInstances(deps, ctx.ids, fixtures.instances);
+    if (store.instances.list().length === 0) await seedInstances(deps, fixtures.instances);
     ctx.nonces.load(ctx.clock.wallNow());
     store.tasks.capDue(ctx.clock.now() + Math.max(...Object.values(delays)));
   } catch (e) {

@@ -1,5 +1,4 @@
 // context.ts — what handlers, tasks and the control plane share; built once in app.ts, injected everywhere.
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { EmulatorClock } from './clock.js';
@@ -9,18 +8,10 @@ import type { MemcachedBackend } from './backends/types.js';
 import type { NonceGuard } from './auth/replay.js';
 import type { Journal } from './harness/journal.js';
 import type { FaultRules } from './harness/faults.js';
+import type { Ids } from './ids.js';
 
 export { EmulatorClock, systemClock, type Clock } from './clock.js';
-
-export interface Ids {
-  instance(): string;
-  defaultName(): string;
-}
-
-export const randomIds: Ids = {
-  instance: () => randomUUID(),
-  defaultName: () => `memcached-${randomBytes(4).toString('hex')}`,
-};
+export { randomIds, type Ids } from './ids.js';
 
 export interface AuthViolation {
   at: string;

@@ -6,9 +6,8 @@ import type { Ctx } from '../context.js';
 import { PROJECT_ROOT, VERSION } from '../config.js';
 import { Errors } from '../errors.js';
 import { WELL_KNOWN } from '../fixtures.js';
-import type { Instance } from '../store/index.js';
+import { endpointOf, type Instance } from '../store/index.js';
 import { formatShanghai, runningTime } from '../domain/instance.js';
-import { endpointOf } from '../tasks/runners.js';
 import { MemcachedRefused, NotThisMemcached, checkKey, deleteKey, getKey, listKeys, readFigures, type Target } from '../inspect/memcached.js';
 
 export const UI_DIR = path.join(PROJECT_ROOT, 'ui');

@@ -4,7 +4,7 @@ import type { Ctx } from '../context.js';
 import type { Scheduler } from '../tasks/scheduler.js';
 import { VERSION } from '../config.js';
 import { fixturesFor, type Fixtures } from '../fixtures.js';
-import { endpointOf } from '../tasks/runners.js';
+import { endpointOf } from '../store/index.js';
 import { registerOpenApi } from './openapi.js';
 import { Errors } from '../errors.js';
 import { seedInstances } from '../harness/seed.js';
@@ -66,7 +66,7 @@ export function registerControlPlane(app: FastifyInstance, ctx: Ctx, scheduler: 
       // Back to the start-up state: the --faults file's rules with fresh counters, an empty journal, the seeded instances.
       ctx.faults.reset();
       ctx.journal.clear();
-      await seedInstances(scheduler.deps, ctx.ids, fixtures.instances);
+      await seedInstances({ ...scheduler.deps, ids: ctx.ids }, fixtures.instances);
       return { status: 'ok', removedInstances: instances.length, backendFailures: failures };
     }),
   );

@@ -162,7 +162,7 @@ export class Scheduler {
     let wait = IDLE_POLL_MS;
     if (this.mode === 'timed') {
       const held = this.hold.remaining();
-      for (const t of this.d.store.tasks.pending()) if (!this.d.taskFaults?.isHung(t.id)) wait = Math.min(wait, Math.max(held, (t.dueAt ?? 0) - now));
+      for (const t of this.d.store.tasks.pending()) if (!this.d.faults?.isHung(t.id)) wait = Math.min(wait, Math.max(held, (t.dueAt ?? 0) - now));
     }
     if (this.watchdog) wait = Math.min(wait, this.watchdog.dueIn());
     return wait;
@@ -178,7 +178,7 @@ export class Scheduler {
    * the state file's refusal once every run has settled (an instance whose result was refused runs nothing after it).
    */
   private async tick(pick: Pick): Promise<number[]> {
-    const { store, clock, taskFaults } = this.d;
+    const { store, clock, faults } = this.d;
     const now = clock.now();
     const pending = store.tasks.pending();
     // A write transaction only when a task is new: the watchdog's slices bring a tick every 100 ms.
@@ -198,7 +198,7 @@ export class Scheduler {
     const blocked = new Set<string>();
     for (const t of pending) {
       if (blocked.has(t.instanceId)) continue;
-      if (!pick(t, now) || taskFaults?.isHung(t.id)) {
+      if (!pick(t, now) || faults?.isHung(t.id)) {
         blocked.add(t.instanceId);
         continue;
       }

@@ -1,8 +1,8 @@
-// harness/seed-file.ts — the shape of a fixtures folder's instances.json and its checks against the other fixtures;
+// domain/seed-file.ts — the shape of a fixtures folder's instances.json and its checks against the other fixtures;
 // pure (fixtures.ts reads it at load). Writing the seeds into the state is harness/seed.ts.
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { CONF_SIZES, STATUSES, TASK_RULES, type TaskKind } from '../domain/instance.js';
+import { CONF_SIZES, STATUSES, TASK_RULES, type TaskKind } from './instance.js';
 
 /** epoch ms, ISO 8601, or relative to the emulator's time at seeding: `-2d`, `-1h30m`, `-45s` (units d h m s ms). */
 const When = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 64 })]);
