@@ -1,5 +1,6 @@
 // index.ts — the in-process API: startEmulator() starts one emulator in this process and hands back its address, a signed
-// client, the control-plane admin and close(); it reads no argv, installs no signal handler and never exits the process.
+// client, the admin (calling the emulator directly) and close(); it reads no argv, installs no signal handler and never
+// exits the process.
 import { configFromOptions, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './start.js';
@@ -40,8 +41,8 @@ const IN_PROCESS_DEFAULTS = { port: 0, data: ':memory:', logLevel: 'silent', bac
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const config = configFromOptions(options, IN_PROCESS_DEFAULTS);
   const log = createLogger(config.logLevel, false);
-  const { app, ctx, url } = await startServer(config, log);
-  const [accessKeyId, accessKeySecret] = [...ctx.fixtures.current.credentials.entries()][0] ?? ['', ''];
+  const { app, emulator, url } = await startServer(config, log);
+  const [accessKeyId, accessKeySecret] = [...emulator.ctx.fixtures.current.credentials.entries()][0] ?? ['', ''];
   const admin = new EmulatorAdmin({ endpoint: url, adminToken: config.adminToken || undefined });
   let closed: Promise<void> | undefined;
   return {

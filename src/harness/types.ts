@@ -1,6 +1,8 @@
-// harness/types.ts — the wire shapes of the test harness's control-plane calls (faults, journal, clock), as TypeBox
-// schemas: the server validates with them, the admin client and the OpenAPI document take their types from them.
-import { Type, type Static } from '@sinclair/typebox';
+// harness/types.ts — the wire shapes of the control plane (health, state, reset, tasks, faults, journal, clock) as TypeBox
+// schemas: the server validates and answers with them, the admin client and the OpenAPI document take their types from them.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { STATUSES } from '../domain/instance.js';
 
 // ---- Fault rules: POST /_emulator/faults (body FaultRuleInput) → 201 FaultRule ----
 
@@ -173,3 +175,102 @@ export type TaskView = Static<typeof TaskView>;
 /** POST /_emulator/tasks/run: all pending tasks, or one (with the tasks queued before it on the same instance). */
 export const TasksRunInput = Type.Object({ taskId: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
 export type TasksRunInput = Static<typeof TasksRunInput>;
+
+// ---- The emulator itself: GET /_emulator/health, GET /_emulator/state, POST /_emulator/reset, POST /_emulator/tasks/run ----
+
+export const EmulatorHealth = Type.Object({
+  status: Type.Literal('ok'),
+  /** The backend in use: none, process or docker (never auto). */
+  backend: Type.String(),
+  version: Type.String(),
+});
+export type EmulatorHealth = Static<typeof EmulatorHealth>;
+
+/** An instance in the emulator's own words (epoch ms, the backend's handle), with where its memcached listens. */
+export const InstanceRecord = Type.Object({
+  id: Type.String(),
+  seq: Type.Integer(),
+  name: Type.String(),
+  confSize: Type.String(),
+  vdcId: Type.String(),
+  pipeId: Type.String(),
+  regionId: Type.String(),
+  status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
+  address: Type.String(),
+  port: Type.Integer(),
+  /** A process id or a container id; null for the none backend or before a memcached was started. */
+  backendRef: Type.Union([Type.String(), Type.Null()]),
+  errorReason: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.Number(),
+  updatedAt: Type.Number(),
+  endpoint: Type.Union([Type.Object({ address: Type.String(), port: Type.Integer(), ref: Type.Optional(Type.String()) }), Type.Null()]),
+});
+export type InstanceRecord = Static<typeof InstanceRecord>;
+
+/** A request accepted in `--auth report` mode that `enforce` would have refused. */
+export const AuthViolation = Type.Object({
+  at: Type.String(),
+  requestId: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+  action: Type.Optional(Type.String()),
+  accessKeyId: Type.Optional(Type.String()),
+});
+export type AuthViolation = Static<typeof AuthViolation>;
+
+/** What replay protection covers now. */
+export const ReplayState = Type.Object({
+  capacity: Type.Integer(),
+  remembered: Type.Integer(),
+  windowSec: Type.Number(),
+  /** Nonces first accepted within this many seconds are refused; below windowSec only while capacity forces nonces out. */
+  effectiveWindowSec: Type.Number(),
+  /** Nonces forgotten before their window ended, since start-up. */
+  evictedEarly: Type.Integer(),
+});
+
+export const EmulatorState = Type.Object({
+  emulatorId: Type.String(),
+  backend: Type.Object({ kind: Type.String(), reason: Type.String() }),
+  config: Type.Object({
+    auth: Type.Union([Type.Literal('enforce'), Type.Literal('report'), Type.Literal('off')]),
+    taskDelayMs: Type.Integer(),
+    taskMode: Type.Union([Type.Literal('timed'), Type.Literal('manual')]),
+    taskDelays: Type.Object({ create: Type.Integer(), update: Type.Integer(), clear: Type.Integer(), delete: Type.Integer() }),
+    watchdogMs: Type.Integer(),
+    journalSize: Type.Integer(),
+  }),
+  clock: ClockState,
+  faults: Type.Array(FaultRule),
+  /** Newest first. */
+  instances: Type.Array(InstanceRecord),
+  /** Oldest first; with ?tasks=N only the newest N. */
+  tasks: Type.Array(TaskView),
+  authViolations: Type.Array(AuthViolation),
+  replay: ReplayState,
+});
+export type EmulatorState = Static<typeof EmulatorState>;
+
+/** GET /_emulator/state?tasks=N: only the newest N tasks (0: none). */
+export const StateQuery = Type.Object({ tasks: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })) });
+
+export const ResetResult = Type.Object({
+  status: Type.Literal('ok'),
+  removedInstances: Type.Integer({ minimum: 0 }),
+  /** Instances whose memcached could not be removed (their records are removed anyway). */
+  backendFailures: Type.Array(Type.Object({ instanceId: Type.String(), error: Type.String() })),
+});
+export type ResetResult = Static<typeof ResetResult>;
+
+/** POST /_emulator/tasks/run: the tasks as they ended. */
+export const TasksRun = Type.Object({ tasks: Type.Array(TaskView) });
+
+/** POST /_emulator/clock/advance: the clock after the move, and the tasks that fell due and ran. */
+export const ClockAdvanced = Type.Composite([ClockState, Type.Object({ tasks: Type.Array(TaskView) })]);
+export type ClockAdvanced = Static<typeof ClockAdvanced>;
+
+/** The first thing wrong with `value` under `schema`, as `<path> <message>`; undefined if it fits. */
+export function firstProblem(schema: TSchema, value: unknown): string | undefined {
+  const first = Value.Errors(schema, value).First();
+  return first && `${first.path || 'body'} ${first.message}`;
+}

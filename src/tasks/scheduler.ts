@@ -4,6 +4,7 @@ import type { Task } from '../store/index.js';
 import type { TaskKind } from '../domain/instance.js';
 import type { TaskMode } from '../config.js';
 import { runTask, type RunnerDeps } from './runners.js';
+import type { Wakeup } from './wakeup.js';
 import { Watchdog } from './watchdog.js';
 import { StorageHold } from './storage-hold.js';
 import { isStorageFailure } from '../store/failure.js';
@@ -17,6 +18,11 @@ export interface SchedulerOptions {
   watchdogMs: number;
   /** Different instances' tasks run side by side, up to this many; one instance's tasks run in order. */
   concurrency?: number;
+}
+
+/** The runners' part of the emulator's bag, and the bell it answers (a task was queued or released). */
+export interface SchedulerDeps extends RunnerDeps {
+  wakeup: Wakeup;
 }
 
 /** Which started (DOING) tasks a pass may run, given the emulator's time. */
@@ -41,16 +47,12 @@ export class Scheduler {
   private readonly hold: StorageHold;
 
   constructor(
-    private readonly d: RunnerDeps,
+    private readonly d: SchedulerDeps,
     private readonly opts: SchedulerOptions,
   ) {
     if (opts.watchdogMs > 0) this.watchdog = new Watchdog(d, opts.watchdogMs);
     this.hold = new StorageHold(d.log);
-  }
-
-  /** What the runners work with (reset re-seeds through it). */
-  get deps(): RunnerDeps {
-    return this.d;
+    d.wakeup.listen(() => this.wake());
   }
 
   get delays(): Readonly<Record<TaskKind, number>> {
