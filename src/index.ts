@@ -4,8 +4,8 @@
 import { configFromOptions, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './start.js';
-import { CdsMemcachedClient } from './client/index.js';
-import { EmulatorAdmin } from './client/admin.js';
+import { CdsMemcachedClient, type Admin } from './client/index.js';
+import { InProcessAdmin } from './in-process-admin.js';
 
 export * from './client/index.js';
 
@@ -27,7 +27,8 @@ export interface RunningEmulator {
   credentials: { accessKeyId: string; accessKeySecret: string };
   /** A signed client already configured with the address and credentials. */
   client: CdsMemcachedClient;
-  admin: EmulatorAdmin;
+  /** The control plane, called in this process: the same methods as EmulatorAdmin, no HTTP, no admin token needed. */
+  admin: Admin;
   /** Stops the server, its scheduler and every memcached it started; resolves when all are gone. */
   close(): Promise<void>;
 }
@@ -43,7 +44,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const log = createLogger(config.logLevel, false);
   const { app, emulator, url } = await startServer(config, log);
   const [accessKeyId, accessKeySecret] = [...emulator.ctx.fixtures.current.credentials.entries()][0] ?? ['', ''];
-  const admin = new EmulatorAdmin({ endpoint: url, adminToken: config.adminToken || undefined });
+  const admin = new InProcessAdmin(emulator);
   let closed: Promise<void> | undefined;
   return {
     url,

@@ -1,5 +1,6 @@
 // harness/types.ts — the wire shapes of the control plane (health, state, reset, tasks, faults, journal, clock) as TypeBox
-// schemas: the server validates and answers with them, the admin client and the OpenAPI document take their types from them.
+// schemas, and the Admin interface made of them: the server validates and answers with them, the HTTP admin client and
+// the in-process admin implement Admin, the control-plane OpenAPI document is generated from them. No logic.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { STATUSES } from '../domain/instance.js';
@@ -273,4 +274,34 @@ export type ClockAdvanced = Static<typeof ClockAdvanced>;
 export function firstProblem(schema: TSchema, value: unknown): string | undefined {
   const first = Value.Errors(schema, value).First();
   return first && `${first.path || 'body'} ${first.message}`;
+}
+
+// ---- The control plane as one interface ----
+
+/**
+ * What a test or an operator can do to a running emulator. `EmulatorAdmin` (client/admin.ts) does it over HTTP;
+ * startEmulator()'s `admin` does it in this process, calling the emulator directly (no HTTP, no admin token). A call
+ * the emulator refuses throws an EmulatorAdminError with the HTTP status and error envelope either way.
+ */
+export interface Admin {
+  health(): Promise<EmulatorHealth>;
+  /** Everything the emulator holds; `tasks`: only the newest N tasks. */
+  state(options?: { tasks?: number }): Promise<EmulatorState>;
+  /** Back to the start-up state: every instance (and its memcached) and task removed; fixtures read again. */
+  reset(): Promise<ResetResult>;
+  /** Finishes pending tasks now: all, or one (with those queued before it on the same instance). */
+  runTasks(taskId?: number): Promise<TaskView[]>;
+  listFaults(): Promise<FaultRule[]>;
+  addFault(rule: FaultRuleInput): Promise<FaultRule>;
+  removeFault(id: string): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** The journal of API calls, newest first. */
+  requests(filter?: JournalQuery): Promise<JournalPage>;
+  /** Empties the journal; resolves to how many entries it held. */
+  clearRequests(): Promise<number>;
+  clock(): Promise<ClockState>;
+  /** Moves the emulator's clock forward; tasks that fall due run before it answers. */
+  advanceClock(by: ClockAdvance): Promise<ClockAdvanced>;
+  /** The OpenAPI 3.1 document of the signed API. */
+  openapi(): Promise<Record<string, unknown>>;
 }
