@@ -266,6 +266,12 @@ export type ResetResult = Static<typeof ResetResult>;
 /** POST /_emulator/tasks/run: the tasks as they ended. */
 export const TasksRun = Type.Object({ tasks: Type.Array(TaskView) });
 
+/** GET /_emulator/faults. */
+export const FaultList = Type.Object({ faults: Type.Array(FaultRule) });
+
+/** DELETE of rules or journal entries: how many were removed. */
+export const Removed = Type.Object({ removed: Type.Integer({ minimum: 0 }) });
+
 /** POST /_emulator/clock/advance: the clock after the move, and the tasks that fell due and ran. */
 export const ClockAdvanced = Type.Composite([ClockState, Type.Object({ tasks: Type.Array(TaskView) })]);
 export type ClockAdvanced = Static<typeof ClockAdvanced>;
