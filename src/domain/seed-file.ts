@@ -1,5 +1,5 @@
 // domain/seed-file.ts — the shape of a fixtures folder's instances.json and its checks against the other fixtures;
-// pure (fixtures.ts reads it at load). Writing the seeds into the state is harness/seed.ts.
+// pure (fixtures.ts reads it at load). Writing the seeds into the state is tasks/seed.ts.
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { CONF_SIZES, STATUSES, TASK_RULES, type TaskKind } from './instance.js';

@@ -6,7 +6,6 @@ import { Value } from '@sinclair/typebox/value';
 import { Type } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../backends/types.js';
-import type { TaskFaultHook } from '../tasks/runners.js';
 import { FaultRuleInput, type FaultEffect, type FaultRule } from './types.js';
 import { seededRandom } from './random.js';
 import { ConfigError } from '../config.js';
@@ -34,7 +33,8 @@ export interface FaultDeps {
   nowIso(): string;
 }
 
-export class FaultRules implements TaskFaultHook {
+/** Also the runners' TaskFaultHook (tasks/runners.ts), by shape: the bag (context.ts) checks that it fits. */
+export class FaultRules {
   private readonly rules = new Map<string, Live>();
   private readonly tasks = new Map<number, { ruleId: string; effect: FaultEffect }>();
   private readonly timers = new Set<NodeJS.Timeout>();

@@ -1,9 +1,9 @@
-// harness/seed.ts — seeded state: writes the instances a fixtures folder declares (running, error, or mid-task with that
+// tasks/seed.ts — seeded state: writes the instances a fixtures folder declares (running, error, or mid-task with that
 // task pending) when the state is empty (start-up, reset), and starts their memcacheds. No HTTP here.
 import type { Ids } from '../ids.js';
 import { HEALTH_RULES, type InstanceStatus } from '../domain/instance.js';
-import type { RunnerDeps } from '../tasks/runners.js';
-import { specOf } from '../tasks/spec.js';
+import type { RunnerDeps } from './runners.js';
+import { specOf } from './spec.js';
 import { pendingKind, resolveWhen, type SeedInstance } from '../domain/seed-file.js';
 
 export { SeedInstance, parseSeedFile, resolveWhen } from '../domain/seed-file.js';
