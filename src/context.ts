@@ -1,53 +1,30 @@
-// context.ts — what handlers, tasks and the control plane share; built once in app.ts, injected everywhere.
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
+// context.ts — the emulator's one dependency bag: built once by createEmulator() (emulator.ts) and handed as it is to the
+// action handlers, the signature check, the control plane and the scheduler (which reads its RunnerDeps part). Types only.
 import type { Config } from './config.js';
-import type { EmulatorClock } from './clock.js';
-import type { Fixtures } from './fixtures.js';
-import type { Store } from './store/index.js';
-import type { MemcachedBackend } from './backends/types.js';
+import type { Ids } from './ids.js';
 import type { NonceGuard } from './auth/replay.js';
 import type { Journal } from './harness/journal.js';
 import type { FaultRules } from './harness/faults.js';
+import type { AuthViolation } from './harness/types.js';
+import type { RunnerDeps } from './tasks/runners.js';
+import type { Wakeup } from './tasks/wakeup.js';
 
 export { EmulatorClock, systemClock, type Clock } from './clock.js';
+export { randomIds, type Ids } from './ids.js';
+export type { AuthViolation } from './harness/types.js';
 
-export interface Ids {
-  instance(): string;
-  defaultName(): string;
-}
-
-export const randomIds: Ids = {
-  instance: () => randomUUID(),
-  defaultName: () => `memcached-${randomBytes(4).toString('hex')}`,
-};
-
-export interface AuthViolation {
-  at: string;
-  requestId: string;
-  code: string;
-  message: string;
-  action?: string;
-  accessKeyId?: string;
-}
-
-export interface Ctx {
+/** store, backend, clock, log and fixtures come with RunnerDeps (tasks/runners.ts). */
+export interface Ctx extends RunnerDeps {
   config: Config;
-  log: Logger;
-  clock: EmulatorClock;
   ids: Ids;
-  store: Store;
   nonces: NonceGuard;
-  backend: MemcachedBackend;
   backendReason: string;
-  /** Replaced on reset, so read it through the holder. */
-  fixtures: { current: Fixtures };
   /** Requests accepted in `report` mode that `enforce` would have refused; newest last, bounded. */
   authViolations: AuthViolation[];
   /** The API calls answered lately (a ring; capacity 0 = off). */
   journal: Journal;
   /** Fault rules the API pipeline and the task runners consult. */
   faults: FaultRules;
-  /** Nudge the scheduler: a task was just enqueued. */
-  wakeScheduler(): void;
+  /** Ring it when a task was just queued: the scheduler runs what is due now rather than at its next poll. */
+  wakeup: Wakeup;
 }

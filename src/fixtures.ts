@@ -1,7 +1,7 @@
 // fixtures.ts — loads and checks regions, VDCs with their pipes, credentials and seeded instances from a folder; no state.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadSeedFile, type SeedInstance } from './harness/seed-file.js';
+import { loadSeedFile, type SeedInstance } from './domain/seed-file.js';
 import { WELL_KNOWN_KEY } from './contract/index.js';
 
 export interface Region { RegionId: string; SiteName: string }

@@ -1,10 +1,11 @@
 // index.ts — the in-process API: startEmulator() starts one emulator in this process and hands back its address, a signed
-// client, the control-plane admin and close(); it reads no argv, installs no signal handler and never exits the process.
+// client, the admin (calling the emulator directly) and close(); it reads no argv, installs no signal handler and never
+// exits the process.
 import { configFromOptions, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './start.js';
-import { CdsMemcachedClient } from './client/index.js';
-import { EmulatorAdmin } from './client/admin.js';
+import { CdsMemcachedClient, type Admin } from './client/index.js';
+import { InProcessAdmin } from './in-process-admin.js';
 import { PRODUCTS } from './contract/index.js';
 
 export * from './client/index.js';
@@ -27,7 +28,8 @@ export interface RunningEmulator {
   credentials: { accessKeyId: string; accessKeySecret: string };
   /** A signed client already configured with the address and credentials. */
   client: CdsMemcachedClient;
-  admin: EmulatorAdmin;
+  /** The control plane, called in this process: the same methods as EmulatorAdmin, no HTTP, no admin token needed. */
+  admin: Admin;
   /** Stops the server, its scheduler and every memcached it started; resolves when all are gone. */
   close(): Promise<void>;
 }
@@ -41,9 +43,9 @@ const IN_PROCESS_DEFAULTS = { port: 0, data: ':memory:', logLevel: 'silent', bac
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const config = configFromOptions(options, IN_PROCESS_DEFAULTS);
   const log = createLogger(config.logLevel, false);
-  const { app, ctx, url } = await startServer(config, log);
-  const [accessKeyId, accessKeySecret] = [...ctx.fixtures.current.credentials.entries()][0] ?? ['', ''];
-  const admin = new EmulatorAdmin({ endpoint: url, adminToken: config.adminToken || undefined });
+  const { app, emulator, url } = await startServer(config, log);
+  const [accessKeyId, accessKeySecret] = [...emulator.ctx.fixtures.current.credentials.entries()][0] ?? ['', ''];
+  const admin = new InProcessAdmin(emulator);
   let closed: Promise<void> | undefined;
   return {
     url,

@@ -8,9 +8,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { ConfigError, StartupError } from './errors.js';
 import { VERSION } from './paths.js';
-import { fixturesFor } from './fixtures.js';
+import { fixturesFor, type Fixtures } from './fixtures.js';
 import { PRODUCTS, WELL_KNOWN_KEY } from './contract/index.js';
-import { SeedFileError } from './harness/seed-file.js';
+import { SeedFileError } from './domain/seed-file.js';
 import { buildApp, type App } from './app.js';
 import { lockStateFile, StateFileInUse, type OwnerLock } from './store/owner-lock.js';
 
@@ -22,7 +22,7 @@ export interface Started extends App {
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export async function startServer(config: Config, log: Logger): Promise<Started> {
-  checkFixtures(config);
+  const fixtures = checkFixtures(config);
   checkDataPath(config.data);
   // The order is the point: the state file is ours before anything reads it, and a port or host we cannot listen on
   // fails before recovery adopts, restarts or stops a single memcached.
@@ -30,12 +30,13 @@ export async function startServer(config: Config, log: Logger): Promise<Started>
   let built: App;
   try {
     await checkListen(config);
-    built = await buildApp(config, log, { ownerLock: owner });
+    built = await buildApp(config, log, { ownerLock: owner, fixtures });
   } catch (e) {
     owner?.release();
     throw explain(e, config);
   }
-  const { app, ctx } = built;
+  const { app } = built;
+  const { ctx } = built.emulator;
   let listened: string;
   try {
     listened = await app.listen({ host: config.host, port: config.port });
@@ -63,9 +64,10 @@ export async function startServer(config: Config, log: Logger): Promise<Started>
   return { ...built, url };
 }
 
-function checkFixtures(config: Config): void {
+/** Read once, here: the emulator is built with what this returns. */
+function checkFixtures(config: Config): Fixtures {
   try {
-    fixturesFor(config);
+    return fixturesFor(config);
   } catch (e) {
     const fix = e instanceof SeedFileError ? e.fix : 'fix: point --fixtures at a folder with regions.json and vdcs.json (and optionally credentials.json), or leave it unset for the built-in ones';
     throw new StartupError(`${(e as Error).message}; ${fix}`);

@@ -50,7 +50,7 @@ export const createMemcachedInstance = defineAction({
       }
       return { InstanceIds, TaskIds };
     });
-    ctx.wakeScheduler();
+    ctx.wakeup.ring();
     return { data: out };
   },
 });

@@ -14,6 +14,6 @@ export function startTask(ctx: Ctx, instanceId: string, kind: Exclude<TaskKind, 
     if (inst.status !== rule.during) store.instances.setStatus(instanceId, rule.during, now, inst.errorReason);
     return store.tasks.insert(instanceId, kind, params, now);
   });
-  ctx.wakeScheduler();
+  ctx.wakeup.ring();
   return taskId;
 }

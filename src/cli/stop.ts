@@ -65,7 +65,7 @@ export function onStopSignals(log: Logger): Stopper {
 
   const lastResort = async (s: Started, why: string): Promise<void> => {
     log.error({ why }, `${why}: stopping every memcached and exiting`);
-    await Promise.race([s.ctx.backend.shutdown().catch(() => undefined), sleep(LAST_RESORT_MS)]);
+    await Promise.race([s.emulator.ctx.backend.shutdown().catch(() => undefined), sleep(LAST_RESORT_MS)]);
     exit(1);
   };
 

@@ -1,8 +1,38 @@
-// client/admin.ts — a typed client of the emulator's unsigned control plane (/_emulator/*); fetch only, no server code.
-import type { ClockAdvance, ClockState, FaultRule, FaultRuleInput, JournalPage, JournalQuery, TaskView } from '../harness/types.js';
+// client/admin.ts — the Admin interface over HTTP: a typed client of the emulator's unsigned control plane
+// (/_emulator/*); fetch only, no server code (the types come from the server's schemas, type-only).
+import type {
+  Admin,
+  ClockAdvance,
+  ClockAdvanced,
+  ClockState,
+  EmulatorHealth,
+  EmulatorState,
+  FaultRule,
+  FaultRuleInput,
+  JournalPage,
+  JournalQuery,
+  ResetResult,
+  TaskView,
+} from '../harness/types.js';
 import { baseUrlOf } from '../contract/index.js';
 
-export type { ClockAdvance, ClockState, FaultEffect, FaultRule, FaultRuleInput, JournalEntry, JournalPage, JournalQuery, TaskView } from '../harness/types.js';
+export type {
+  Admin,
+  ClockAdvance,
+  ClockAdvanced,
+  ClockState,
+  EmulatorHealth,
+  EmulatorState,
+  FaultEffect,
+  FaultRule,
+  FaultRuleInput,
+  InstanceRecord,
+  JournalEntry,
+  JournalPage,
+  JournalQuery,
+  ResetResult,
+  TaskView,
+} from '../harness/types.js';
 
 export interface AdminOptions {
   /** The emulator's base URL, e.g. http://127.0.0.1:11210 (a trailing /memcached or /ccs is ignored). */
@@ -11,28 +41,7 @@ export interface AdminOptions {
   adminToken?: string | undefined;
 }
 
-export interface EmulatorHealth {
-  status: 'ok';
-  backend: string;
-  version: string;
-}
-
-export interface EmulatorState {
-  emulatorId: string;
-  backend: { kind: string; reason: string };
-  config: Record<string, unknown>;
-  instances: Array<Record<string, unknown> & { id: string; status: string }>;
-  tasks: Array<Record<string, unknown>>;
-  authViolations: Array<Record<string, unknown>>;
-}
-
-export interface ResetResult {
-  status: 'ok';
-  removedInstances: number;
-  backendFailures: Array<{ instanceId: string; error: string }>;
-}
-
-/** A control-plane call that did not answer 2xx. */
+/** A control-plane call that did not answer 2xx (in-process: that the emulator refused, with the same status and envelope). */
 export class EmulatorAdminError extends Error {
   constructor(
     readonly status: number,
@@ -44,7 +53,7 @@ export class EmulatorAdminError extends Error {
   }
 }
 
-export class EmulatorAdmin {
+export class EmulatorAdmin implements Admin {
   private readonly base: string;
   constructor(private readonly opts: AdminOptions) {
     this.base = baseUrlOf(opts.endpoint);
@@ -53,14 +62,12 @@ export class EmulatorAdmin {
   health(): Promise<EmulatorHealth> {
     return this.request('GET', '/health');
   }
-  state(): Promise<EmulatorState> {
-    return this.request('GET', '/state');
+  state(options: { tasks?: number } = {}): Promise<EmulatorState> {
+    return this.request('GET', options.tasks === undefined ? '/state' : `/state?tasks=${encodeURIComponent(options.tasks)}`);
   }
-  /** Removes every instance (and its memcached) and task; fixtures are read again. */
   reset(): Promise<ResetResult> {
     return this.request('POST', '/reset', {});
   }
-  /** Finishes pending tasks now: all, or one (with those queued before it on the same instance). */
   async runTasks(taskId?: number): Promise<TaskView[]> {
     const r = await this.request<{ tasks: TaskView[] }>('POST', '/tasks/run', taskId === undefined ? {} : { taskId });
     return r.tasks;
@@ -79,7 +86,6 @@ export class EmulatorAdmin {
     await this.request('DELETE', '/faults');
   }
 
-  /** The journal of API calls, newest first. */
   requests(filter: JournalQuery = {}): Promise<JournalPage> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
@@ -93,12 +99,10 @@ export class EmulatorAdmin {
   clock(): Promise<ClockState> {
     return this.request('GET', '/clock');
   }
-  /** Moves the emulator's clock forward; tasks that fall due run before it answers. */
-  advanceClock(by: ClockAdvance): Promise<ClockState & { tasks: TaskView[] }> {
+  advanceClock(by: ClockAdvance): Promise<ClockAdvanced> {
     return this.request('POST', '/clock/advance', by);
   }
 
-  /** The OpenAPI 3.1 document of the signed API. */
   openapi(): Promise<Record<string, unknown>> {
     return this.request('GET', '/openapi.json');
   }

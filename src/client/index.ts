@@ -2,6 +2,7 @@
 import type { Static } from '@sinclair/typebox';
 import type * as R from '../actions/responses.js';
 import type { InstanceDetail, InstanceItem, InstanceList, ErrorEnvelope } from '../actions/responses.js';
+import type { createMemcachedInstance as CreateMemcachedInstance } from '../actions/create-memcached-instance.js';
 import { signedQueryString } from '../signing/index.js';
 import { commonParams, productOf, WELL_KNOWN_KEY, type Product } from '../contract/index.js';
 
@@ -50,15 +51,8 @@ export interface ActionResponses {
 }
 export type ActionName = keyof ActionResponses;
 
-/** Create's input; ConfSize is checked by the server ("1G" … "10G"). */
-export interface CreateInput {
-  ConfSize: string;
-  VdcId: string;
-  PipeId: string;
-  RegionId: string;
-  InstanceName?: string;
-  Amount?: number;
-}
+/** Create's input, as the server's schema takes it; ConfSize stays a plain string, checked by the server ("1G" … "10G"). */
+export type CreateInput = Omit<Static<typeof CreateMemcachedInstance.schema>, 'ConfSize'> & { ConfSize: string };
 
 export class CdsMemcachedClient {
   private readonly base: string;

@@ -5,11 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Type } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../backends/types.js';
-import type { TaskFaultHook } from '../tasks/runners.js';
 import { FaultRuleInput, type FaultEffect, type FaultRule } from './types.js';
 import { seededRandom } from './random.js';
 import { ConfigError } from '../errors.js';
-import { schemaProblem } from './schema-problem.js';
+import { schemaProblem } from '../domain/schema-problem.js';
 import { canonicalAction } from '../contract/index.js';
 import { Errors } from '../errors.js';
 
@@ -35,7 +34,8 @@ export interface FaultDeps {
   nowIso(): string;
 }
 
-export class FaultRules implements TaskFaultHook {
+/** Also the runners' TaskFaultHook (tasks/runners.ts), by shape: the bag (context.ts) checks that it fits. */
+export class FaultRules {
   private readonly rules = new Map<string, Live>();
   private readonly tasks = new Map<number, { ruleId: string; effect: FaultEffect }>();
   private readonly timers = new Set<NodeJS.Timeout>();

@@ -1,5 +1,7 @@
 // http/api.ts — the signed API in one readable pipeline: query → auth → action → faults → schema → handler → envelope.
-// The journal and the fault rules are named hooks (api-hooks.ts), not branches here.
+// The journal and the fault rules are named hooks (api-hooks.ts), not branches here. One plugin: it reads its raw query
+// itself (first value wins, + is a space, as the cloud signs it), never Fastify's parsed one.
+import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { Errors } from '../errors.js';
@@ -34,7 +36,7 @@ declare module 'fastify' {
   }
 }
 
-export function registerApi(app: FastifyInstance, ctx: Ctx): void {
+async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<void> {
   app.decorateRequest('apiQuery', null as unknown as Record<string, string>);
   app.decorateRequest('trace', null);
   for (const [url, product] of ROUTES) {
@@ -73,3 +75,5 @@ export function registerApi(app: FastifyInstance, ctx: Ctx): void {
     app.route({ method: ['POST', 'GET'], url, onRequest, ...hooks.route, handler: handle });
   }
 }
+
+export const api = fp(apiPlugin, { name: 'api', encapsulate: true });

@@ -1,15 +1,15 @@
 // http/console.ts — the web console: its static page under /_emulator/ui and the read endpoints it uses (instances, fixtures, a memcached's figures and keys); actions go through the signed API, never here.
 import fs from 'node:fs';
 import path from 'node:path';
+import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Ctx } from '../context.js';
 import { PROJECT_ROOT, VERSION } from '../paths.js';
 import { Errors } from '../errors.js';
 import { API_VERSION, CONF_SIZES, PRODUCTS, SIGNATURE_VERSION, STATUSES, TASK_KINDS, TASK_RULES, WELL_KNOWN_KEY } from '../contract/index.js';
-import type { Instance } from '../store/index.js';
+import { endpointOf, type Instance } from '../store/index.js';
 import { formatShanghai, runningTime } from '../domain/instance.js';
-import { endpointOf } from '../tasks/runners.js';
 import { MemcachedRefused } from '../backends/memcached-text.js';
 import { NotThisMemcached, checkKey, deleteKey, getKey, listKeys, readFigures, type Target } from '../inspect/memcached.js';
 
@@ -109,11 +109,6 @@ const WIRE: ConsoleConfig['contract'] = {
   taskRules: Object.fromEntries(TASK_KINDS.map((k) => [k, { ...TASK_RULES[k], from: [...TASK_RULES[k].from] }])) as ConsoleConfig['contract']['taskRules'],
 };
 
-function rawQuery(url: string): URLSearchParams {
-  const i = url.indexOf('?');
-  return new URLSearchParams(i < 0 ? '' : url.slice(i + 1));
-}
-
 function instanceView(ctx: Ctx, i: Instance, now: number) {
   const fx = ctx.fixtures.current;
   const vdc = fx.vdcs.get(i.vdcId);
@@ -138,7 +133,7 @@ function instanceView(ctx: Ctx, i: Instance, now: number) {
   };
 }
 
-export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
+async function consolePlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<void> {
   const files = listUiFiles(UI_DIR);
   if (files.size === 0) ctx.log.warn({ dir: UI_DIR }, 'console assets not found; /_emulator/ui will answer 404');
 
@@ -157,11 +152,11 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
   // Marked as static assets: they hold no data, and a browser cannot send a bearer token when it navigates, so a
   // control-plane guard may let them through without the admin token (the data calls the page makes still need it).
   const asset = { config: { staticAsset: true } };
-  app.get('/_emulator/ui', asset, (req, reply) => sendFile('index.html', req, reply));
-  app.get('/_emulator/ui/', asset, (req, reply) => sendFile('index.html', req, reply));
-  app.get('/_emulator/ui/*', asset, (req, reply) => sendFile((req.params as { '*': string })['*'], req, reply));
+  app.get('/ui', asset, (req, reply) => sendFile('index.html', req, reply));
+  app.get('/ui/', asset, (req, reply) => sendFile('index.html', req, reply));
+  app.get('/ui/*', asset, (req, reply) => sendFile((req.params as { '*': string })['*'], req, reply));
 
-  app.get('/_emulator/console-config', { schema: { response: { 200: ConsoleConfig } } }, async (): Promise<ConsoleConfig> => {
+  app.get('/console-config', { schema: { response: { 200: ConsoleConfig } } }, async (): Promise<ConsoleConfig> => {
     const [first] = ctx.fixtures.current.credentials;
     const wellKnown = first !== undefined && first[0] === WELL_KNOWN_KEY.accessKeyId && first[1] === WELL_KNOWN_KEY.accessKeySecret;
     return {
@@ -181,7 +176,7 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     };
   });
 
-  app.get('/_emulator/fixtures', async () => {
+  app.get('/fixtures', async () => {
     const fx = ctx.fixtures.current;
     return {
       regions: [...fx.regions.values()].map((r) => ({ RegionId: r.RegionId, SiteName: r.SiteName })),
@@ -194,7 +189,7 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     };
   });
 
-  app.get('/_emulator/instances', async () => {
+  app.get('/instances', async () => {
     const now = ctx.clock.now();
     const tasks = ctx.store.tasks.all();
     return {
@@ -213,7 +208,7 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     return inst;
   };
 
-  app.get('/_emulator/instances/:id', async (req) => {
+  app.get('/instances/:id', async (req) => {
     const inst = findInstance(req);
     return { ...instanceView(ctx, inst, ctx.clock.now()), tasks: ctx.store.tasks.all().filter((t) => t.instanceId === inst.id).reverse() };
   });
@@ -246,17 +241,16 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     }
   };
 
-  app.get('/_emulator/instances/:id/stats', async (req) => {
+  app.get('/instances/:id/stats', async (req) => {
     const inst = findInstance(req);
     const figures = await talk(readFigures(target(inst)));
     return { instanceId: inst.id, at: Date.now(), ...figures };
   });
 
-  app.get('/_emulator/instances/:id/keys', async (req) => {
+  app.get<{ Querystring: { prefix?: string; limit?: string } }>('/instances/:id/keys', async (req) => {
     const inst = findInstance(req);
-    const q = rawQuery(req.url);
-    const prefix = q.get('prefix') ?? '';
-    const limitText = q.get('limit') ?? '100';
+    const prefix = String(req.query.prefix ?? '');
+    const limitText = String(req.query.limit ?? '100');
     if (!/^\d{1,5}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000) {
       throw Errors.invalidParameter('limit', `must be an integer from 1 to 1000; got "${limitText.slice(0, 20)}"`);
     }
@@ -264,7 +258,7 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     return { instanceId: inst.id, prefix, limit: Number(limitText), ...list };
   });
 
-  app.get('/_emulator/instances/:id/keys/*', async (req) => {
+  app.get('/instances/:id/keys/*', async (req) => {
     const inst = findInstance(req);
     const key = keyParam(req);
     const found = await talk(getKey(target(inst), key));
@@ -272,10 +266,13 @@ export function registerConsole(app: FastifyInstance, ctx: Ctx): void {
     return { instanceId: inst.id, ...found };
   });
 
-  app.delete('/_emulator/instances/:id/keys/*', async (req) => {
+  app.delete('/instances/:id/keys/*', async (req) => {
     const inst = findInstance(req);
     const key = keyParam(req);
     if (!(await talk(deleteKey(target(inst), key)))) throw Errors.resourceNotFound(`key ${key}`);
     return { instanceId: inst.id, key, deleted: true };
   });
 }
+
+/** Under the control plane (its guard covers the data calls; the page's files are marked as static assets). */
+export const consoleRoutes = fp(consolePlugin, { name: 'console', encapsulate: true, dependencies: ['control-plane'] });

@@ -11,6 +11,13 @@ import { storageFailure } from '../store/failure.js';
 /** Set on a socket whose request Node timed out while Fastify was still reading its body: that read's error is a 408. */
 const TIMED_OUT = Symbol('requestTimedOut');
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The envelope's Code of a failed call, set as it is answered (the request log reads it); null until then. */
+    failureCode: string | null;
+  }
+}
+
 function toApiError(err: FastifyError, req: FastifyRequest, bodyLimit: number): ApiError | undefined {
   if (err instanceof ApiError) return err;
   const storage = storageFailure(err);
@@ -28,6 +35,7 @@ function toApiError(err: FastifyError, req: FastifyRequest, bodyLimit: number): 
 }
 
 function send(api: ApiError, req: FastifyRequest, reply: FastifyReply): void {
+  req.failureCode = api.code;
   reply
     .code(api.httpStatus)
     .header('x-request-id', req.id)
@@ -36,6 +44,7 @@ function send(api: ApiError, req: FastifyRequest, reply: FastifyReply): void {
 }
 
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.decorateRequest('failureCode', null);
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = toApiError(err, req, bodyLimit);
     if (!api) req.log.error({ err }, 'unexpected error');

@@ -1,12 +1,11 @@
 // http/guards.ts — keeps web pages off the control plane (/_emulator/*): foreign Host (DNS rebinding), cross-site
-// requests, bodies an HTML form could send, and the optional admin token. The signed API is not guarded: it answers
-// any client, as the cloud does.
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+// requests, bodies an HTML form could send, and the optional admin token. The control-plane plugin installs it as its own
+// onRequest hook; the signed API is not guarded: it answers any client, as the cloud does.
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
 
-const CONTROL_PLANE = '/_emulator';
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
@@ -98,14 +97,4 @@ export function controlPlaneGuard(config: Config): onRequestHookHandler {
     }
     done();
   };
-}
-
-/** Must run before any /_emulator route is added: the guard is attached to those routes only, at no cost to the API. */
-export function registerGuards(app: FastifyInstance, config: Config): void {
-  const guard = controlPlaneGuard(config);
-  app.addHook('onRoute', (route) => {
-    if (route.url !== CONTROL_PLANE && !route.url.startsWith(`${CONTROL_PLANE}/`)) return;
-    const own = route.onRequest;
-    route.onRequest = own === undefined ? [guard] : [guard, ...(Array.isArray(own) ? own : [own])];
-  });
 }

@@ -1,6 +1,5 @@
-// http/openapi.ts — GET /_emulator/openapi.json: an OpenAPI 3.1 document of the signed API, generated from the actions'
+// http/openapi.ts — the OpenAPI 3.1 document of the signed API (served at /_emulator/openapi.json), generated from the actions'
 // input and response schemas and the Errors catalog, so it cannot say something the server does not do.
-import type { FastifyInstance } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { ACTIONS } from '../actions/index.js';
 import { COMMON_PARAMS, PRODUCTS, type Product } from '../contract/index.js';
@@ -208,8 +207,4 @@ let cached: string | undefined;
 /** The document as JSON text (built once: it depends on nothing that changes at run time). */
 export function openApiJson(): string {
   return (cached ??= JSON.stringify(build()));
-}
-
-export function registerOpenApi(app: FastifyInstance): void {
-  app.get('/_emulator/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(openApiJson()));
 }

@@ -61,5 +61,5 @@ function openStore(db: DB, startCheckpoints: () => Checkpointer | undefined, rel
   };
 }
 
-export type { Instance } from './instances.js';
+export { endpointOf, type Instance, type StoredEndpoint } from './instances.js';
 export type { Task } from './tasks.js';

@@ -22,6 +22,19 @@ export interface Instance {
 /** What the watchdog reads of an instance. */
 export type Watched = Pick<Instance, 'seq' | 'id' | 'status' | 'address' | 'port' | 'backendRef'>;
 
+/** Where a memcached listens, as recordEndpoint() takes it and a backend's Endpoint has it (no backend import here). */
+export interface StoredEndpoint {
+  address: string;
+  port: number;
+  ref?: string;
+}
+
+/** The endpoint recorded on a row (recordEndpoint's inverse); undefined before the instance has a memcached. */
+export function endpointOf(inst: Pick<Instance, 'address' | 'port' | 'backendRef'>): StoredEndpoint | undefined {
+  if (!inst.address) return undefined;
+  return { address: inst.address, port: inst.port, ref: inst.backendRef ?? undefined };
+}
+
 type Row = Record<string, unknown>;
 
 function toInstance(r: Row): Instance {
@@ -89,7 +102,6 @@ export function instanceRepo(db: DB) {
   // cached row is never older than the table, rolled-back transactions included. Only this process writes.
   const cache = new Map<string, Instance>();
   const drop = (id: string) => void cache.delete(id);
-  type Ep = { address: string; port: number; ref?: string };
   return {
     insert: (n: NewInstance) => {
       drop(n.id);
@@ -124,7 +136,7 @@ export function instanceRepo(db: DB) {
       return s.setStatusIf.run({ id, expected, status, reason, now: clampTime(now) }).changes > 0;
     },
     /** Where its memcached is; the status is the caller's to set (setStatus). */
-    recordEndpoint: (id: string, ep: Ep) => {
+    recordEndpoint: (id: string, ep: StoredEndpoint) => {
       drop(id);
       return s.recordEndpoint.run({ id, address: ep.address, port: ep.port, ref: ep.ref ?? null }).changes > 0;
     },

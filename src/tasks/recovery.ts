@@ -1,12 +1,12 @@
 // tasks/recovery.ts — at start-up, before the API serves: match the backend's live memcacheds to the stored instances, and restart the missing ones with bounded concurrency and retries.
 // A state file that refuses to record a restart ends the start-up, with the memcached it could not record stopped again.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Instance } from '../store/index.js';
+import { endpointOf, type Instance } from '../store/index.js';
 import type { Endpoint } from '../backends/types.js';
 import { storageFailure } from '../store/failure.js';
 import { HEALTH_RULES } from '../domain/instance.js';
 import type { RunnerDeps } from './runners.js';
-import { endpointOf, specOf } from './runners.js';
+import { specOf } from './spec.js';
 import { eachLimited } from '../limit.js';
 
 export interface RecoveryReport {

@@ -1,48 +1,33 @@
 // tasks/runners.ts — the work of each task kind: slow backend call outside any transaction, then one short transaction;
 // a result the state file refuses is undone (no memcached left that no row knows of) and left for a later run.
 import type { Logger } from 'pino';
-import type { Store, Instance, Task } from '../store/index.js';
-import { BackendClosing, type Endpoint, type InstanceSpec, type MemcachedBackend } from '../backends/types.js';
+import { endpointOf, type Store, type Instance, type Task } from '../store/index.js';
+import { BackendClosing, type Endpoint, type MemcachedBackend } from '../backends/types.js';
 import type { Fixtures } from '../fixtures.js';
 import type { EmulatorClock } from '../clock.js';
-import type { FaultEffect } from '../harness/types.js';
-import { PRODUCT, TASK_RULES, confSizeToMb } from '../domain/instance.js';
+import { TASK_RULES, confSizeToMb } from '../domain/instance.js';
 import { isStorageFailure, storageFailure } from '../store/failure.js';
+import { specOf } from './spec.js';
 
-/** What fault rules decided for a task (harness/faults.ts implements it). */
+/** What fault rules decided for a task (harness/faults.ts implements it); the runners read only an injected error. */
 export interface TaskFaultHook {
   /** The effect a rule attached to this task, if the rule still exists. */
-  effectFor(taskId: number): FaultEffect | undefined;
+  effectFor(taskId: number): { type: string; message?: string } | undefined;
   /** True while a `task-hang` rule holds the task: the scheduler leaves it DOING. */
   isHung(taskId: number): boolean;
   /** The task ended (endpoint undefined if it failed): forget it, and kill its memcached later if a `backend-dies` rule asked. */
   afterTask(taskId: number, instanceId: string, endpoint: Endpoint | undefined): void;
 }
 
+/** What the runners, the scheduler, the watchdog, recovery and seeding work with: a part of the emulator's one bag (context.ts). */
 export interface RunnerDeps {
   store: Store;
   backend: MemcachedBackend;
   clock: EmulatorClock;
   log: Logger;
+  /** Replaced on reset, so read it through the holder. */
   fixtures: { current: Fixtures };
-  taskFaults?: TaskFaultHook;
-}
-
-/** What to provision for an instance; where it ran before (if anywhere) is preferred, so its address survives. */
-export function specOf(inst: Instance, fixtures: Fixtures): InstanceSpec {
-  const pipe = fixtures.vdcs.get(inst.vdcId)?.Pipes.find((p) => p.PipeId === inst.pipeId);
-  return {
-    instanceId: inst.id,
-    memoryMb: confSizeToMb(inst.confSize),
-    maxConnections: PRODUCT.maxConnections,
-    segment: pipe?.Segment ?? '10.240.0.0/16',
-    preferred: inst.address ? { address: inst.address, port: inst.port } : undefined,
-  };
-}
-
-export function endpointOf(inst: Pick<Instance, 'address' | 'port' | 'backendRef'>): Endpoint | undefined {
-  if (!inst.address) return undefined;
-  return { address: inst.address, port: inst.port, ref: inst.backendRef ?? undefined };
+  faults?: TaskFaultHook;
 }
 
 /** What a successful slow part leaves: the rows to write, and how to stop what it started if they cannot be written. */
@@ -110,7 +95,7 @@ export async function runTask(d: RunnerDeps, task: Task): Promise<RunOutcome> {
   }
   let done: Done;
   try {
-    const fault = d.taskFaults?.effectFor(task.id);
+    const fault = d.faults?.effectFor(task.id);
     if (fault?.type === 'task-error') throw new Error(fault.message || 'injected by a fault rule');
     done = await work(d, task, inst);
   } catch (e) {
@@ -140,7 +125,7 @@ export async function runTask(d: RunnerDeps, task: Task): Promise<RunOutcome> {
   }
   log.info({ taskId: task.id, instanceId: inst.id, kind: task.kind }, 'task finished');
   const after = store.instances.get(inst.id);
-  d.taskFaults?.afterTask(task.id, inst.id, after && endpointOf(after));
+  d.faults?.afterTask(task.id, inst.id, after && endpointOf(after));
   return RECORDED;
 }
 
@@ -156,7 +141,7 @@ function fail(d: RunnerDeps, task: Task, inst: Instance, reason: string): RunOut
     return unrecorded(d, task, e);
   }
   d.log.warn({ taskId: task.id, instanceId: inst.id, kind: task.kind, reason }, 'task failed');
-  d.taskFaults?.afterTask(task.id, inst.id, undefined);
+  d.faults?.afterTask(task.id, inst.id, undefined);
   return RECORDED;
 }
 

@@ -4,6 +4,7 @@ import type { Task } from '../store/index.js';
 import type { TaskKind } from '../domain/instance.js';
 import type { TaskMode } from '../config.js';
 import { runTask, type RunnerDeps } from './runners.js';
+import type { Wakeup } from './wakeup.js';
 import { Watchdog } from './watchdog.js';
 import { StorageHold } from './storage-hold.js';
 import { isStorageFailure } from '../store/failure.js';
@@ -17,6 +18,11 @@ export interface SchedulerOptions {
   watchdogMs: number;
   /** Different instances' tasks run side by side, up to this many; one instance's tasks run in order. */
   concurrency?: number;
+}
+
+/** The runners' part of the emulator's bag, and the bell it answers (a task was queued or released). */
+export interface SchedulerDeps extends RunnerDeps {
+  wakeup: Wakeup;
 }
 
 /** Which started (DOING) tasks a pass may run, given the emulator's time. */
@@ -41,16 +47,12 @@ export class Scheduler {
   private readonly hold: StorageHold;
 
   constructor(
-    private readonly d: RunnerDeps,
+    private readonly d: SchedulerDeps,
     private readonly opts: SchedulerOptions,
   ) {
     if (opts.watchdogMs > 0) this.watchdog = new Watchdog(d, opts.watchdogMs);
     this.hold = new StorageHold(d.log);
-  }
-
-  /** What the runners work with (reset re-seeds through it). */
-  get deps(): RunnerDeps {
-    return this.d;
+    d.wakeup.listen(() => this.wake());
   }
 
   get delays(): Readonly<Record<TaskKind, number>> {
@@ -162,7 +164,7 @@ export class Scheduler {
     let wait = IDLE_POLL_MS;
     if (this.mode === 'timed') {
       const held = this.hold.remaining();
-      for (const t of this.d.store.tasks.pending()) if (!this.d.taskFaults?.isHung(t.id)) wait = Math.min(wait, Math.max(held, (t.dueAt ?? 0) - now));
+      for (const t of this.d.store.tasks.pending()) if (!this.d.faults?.isHung(t.id)) wait = Math.min(wait, Math.max(held, (t.dueAt ?? 0) - now));
     }
     if (this.watchdog) wait = Math.min(wait, this.watchdog.dueIn());
     return wait;
@@ -178,7 +180,7 @@ export class Scheduler {
    * the state file's refusal once every run has settled (an instance whose result was refused runs nothing after it).
    */
   private async tick(pick: Pick): Promise<number[]> {
-    const { store, clock, taskFaults } = this.d;
+    const { store, clock, faults } = this.d;
     const now = clock.now();
     const pending = store.tasks.pending();
     // A write transaction only when a task is new: the watchdog's slices bring a tick every 100 ms.
@@ -198,7 +200,7 @@ export class Scheduler {
     const blocked = new Set<string>();
     for (const t of pending) {
       if (blocked.has(t.instanceId)) continue;
-      if (!pick(t, now) || taskFaults?.isHung(t.id)) {
+      if (!pick(t, now) || faults?.isHung(t.id)) {
         blocked.add(t.instanceId);
         continue;
       }

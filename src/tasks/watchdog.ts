@@ -1,11 +1,10 @@
 // tasks/watchdog.ts — turns a watched instance whose memcached is gone (or silent several checks in a row) into `error`;
 // walks the instances in small slices spread over its period (never all at once); called between ticks only. A status it
 // cannot write is tried again on the next sweep.
-import type { Watched } from '../store/instances.js';
+import { endpointOf, type Watched } from '../store/instances.js';
 import type { Endpoint, Health } from '../backends/types.js';
 import { HEALTH_RULES } from '../domain/instance.js';
 import type { RunnerDeps } from './runners.js';
-import { endpointOf } from './runners.js';
 
 /** A memcached that merely answers late (a busy machine) turns error only after this many silent checks in a row… */
 export const SILENT_CHECKS = 3;

@@ -1,12 +1,13 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerGuards } from '../../src/http/guards.js';
+import { controlPlaneGuard } from '../../src/http/guards.js';
 import { registerBodyParser } from '../../src/http/body.js';
 import { registerErrorHandling } from '../../src/http/errors.js';
 import { buildConfig } from '../../src/config.js';
 import { rawRequest, startEmulator, type Emulator } from '../helpers/emulator.js';
 
-// The guard attaches itself to every /_emulator route, also those that later features add from their own plugins.
+// The guard is the control plane's own onRequest hook (as http/control-plane.ts installs it, under /_emulator): it
+// covers the routes that features add from their own plugins inside it, and nothing outside.
 let app: FastifyInstance;
 let url: string;
 let port: string;
@@ -16,13 +17,18 @@ beforeAll(async () => {
     reply.header('x-request-id', req.id);
     done();
   });
-  registerGuards(app, buildConfig({ data: ':memory:' }));
   registerBodyParser(app);
   registerErrorHandling(app, 1024);
-  await app.register(async (plugin) => {
-    plugin.delete('/_emulator/faults/:id', async () => ({ removed: 1 }));
-    plugin.post('/_emulator/faults', async () => ({ ok: true }));
-  });
+  await app.register(
+    async (controlPlane) => {
+      controlPlane.addHook('onRequest', controlPlaneGuard(buildConfig({ data: ':memory:' })));
+      await controlPlane.register(async (plugin) => {
+        plugin.delete('/faults/:id', async () => ({ removed: 1 }));
+        plugin.post('/faults', async () => ({ ok: true }));
+      });
+    },
+    { prefix: '/_emulator' },
+  );
   app.post('/memcached', async () => ({ Code: 'Success' }));
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   port = new URL(url).port;

@@ -19,15 +19,15 @@ export const docCreate = { ConfSize: '1G', VdcId: DOC_VDC, PipeId: DOC_PIPE, Reg
 
 export async function startEmulator(config: Partial<Config> = {}, overrides: AppOverrides = {}) {
   const cfg = buildConfig({ data: ':memory:', backend: 'none', taskDelayMs: 0, host: '127.0.0.1', port: 0, ...config });
-  const { app, ctx, scheduler } = await buildApp(cfg, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), overrides);
+  const { app, emulator } = await buildApp(cfg, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), overrides);
   watchResponses(app);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const client = new CdsMemcachedClient({ endpoint: url });
   return {
     url,
     app,
-    ctx,
-    scheduler,
+    emulator,
+    ctx: emulator.ctx,
     client,
     http: () => request(app.server),
     close: () => app.close(),

@@ -4,7 +4,7 @@ import { seededRandom } from '../../src/harness/random.js';
 import { Journal, parseInstant, type JournalRecord } from '../../src/harness/journal.js';
 import { cutText } from '../../src/harness/journal-bounds.js';
 import { FaultRules } from '../../src/harness/faults.js';
-import { resolveWhen } from '../../src/harness/seed.js';
+import { resolveWhen } from '../../src/tasks/seed.js';
 
 const record = (action: string, atMs: number, instanceIds: string[] = []): JournalRecord => ({
   atMs, method: 'POST', path: '/memcached', product: 'memcached', action, fields: {}, status: 200, code: 'Success', message: '',

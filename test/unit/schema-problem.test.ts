@@ -2,7 +2,7 @@
 // it must be, what it got; a `type`-tagged union is followed into the variant its `type` names.
 import { describe, it, expect } from 'vitest';
 import { Type } from '@sinclair/typebox';
-import { schemaProblem } from '../../src/harness/schema-problem.js';
+import { schemaProblem } from '../../src/domain/schema-problem.js';
 import { FaultRuleInput } from '../../src/harness/types.js';
 
 const rule = (effect: unknown) => ({ action: '*', effect });

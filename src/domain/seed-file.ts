@@ -1,10 +1,10 @@
-// harness/seed-file.ts — the shape of a fixtures folder's instances.json, reading it and checking it against the other
-// fixtures (fixtures.ts calls it at load). Writing the seeds into the state is harness/seed.ts.
+// domain/seed-file.ts — the shape of a fixtures folder's instances.json, reading it and checking it against the other
+// fixtures (fixtures.ts calls it at load); no state. Writing the seeds into the state is tasks/seed.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { schemaProblem } from './schema-problem.js';
-import { CONF_SIZES, STATUSES, TASK_KINDS, TASK_RULES, type TaskKind } from '../domain/instance.js';
+import { CONF_SIZES, STATUSES, TASK_KINDS, TASK_RULES, type TaskKind } from './instance.js';
 
 /** epoch ms, ISO 8601, or relative to the emulator's time at seeding: `-2d`, `-1h30m`, `-45s` (units d h m s ms). */
 const When = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 64 })]);

@@ -1,11 +1,15 @@
-// harness/seed.ts — seeded state: writes the instances a fixtures folder declares (running, error, or mid-task with that
+// tasks/seed.ts — seeded state: writes the instances a fixtures folder declares (running, error, or mid-task with that
 // task pending) when the state is empty (start-up, reset), and starts their memcacheds. No HTTP here.
-import type { Ids } from '../context.js';
+import type { Ids } from '../ids.js';
 import { HEALTH_RULES, type InstanceStatus } from '../domain/instance.js';
-import { specOf, type RunnerDeps } from '../tasks/runners.js';
-import { pendingKind, resolveWhen, type SeedInstance } from './seed-file.js';
+import type { RunnerDeps } from './runners.js';
+import { specOf } from './spec.js';
+import { pendingKind, resolveWhen, type SeedInstance } from '../domain/seed-file.js';
 
-export { SeedInstance, parseSeedFile, resolveWhen } from './seed-file.js';
+export { SeedInstance, parseSeedFile, resolveWhen } from '../domain/seed-file.js';
+
+/** Seeding writes rows and starts memcacheds as the runners do, and names the instances a seed leaves without an id. */
+export type SeedDeps = Omit<RunnerDeps, 'faults'> & { ids: Ids };
 
 export interface SeedReport {
   seeded: number;
@@ -14,8 +18,8 @@ export interface SeedReport {
 }
 
 /** Writes the declared instances (and their pending tasks), then starts a memcached for each that should have one. */
-export async function seedInstances(d: RunnerDeps, ids: Ids, seeds: readonly SeedInstance[]): Promise<SeedReport> {
-  const { store, clock, fixtures } = d;
+export async function seedInstances(d: SeedDeps, seeds: readonly SeedInstance[]): Promise<SeedReport> {
+  const { store, clock, fixtures, ids } = d;
   if (seeds.length === 0) return { seeded: 0, provisioned: 0, failed: 0 };
   const now = clock.now();
   const written = store.tx(() =>

@@ -1,4 +1,4 @@
-// harness/schema-problem.ts — the first problem of a harness input (a fault rule, a seeded instance) against its TypeBox
+// domain/schema-problem.ts — the first problem of a harness input (a fault rule, a seeded instance) against its TypeBox
 // schema, in words that name the field and what it must be; pure, no HTTP. TypeBox alone says "/effect Expected union value".
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
