@@ -5,6 +5,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // expect.poll's 1 s default is too short for a page or a fleet on a loaded 2-core machine.
+    expect: { poll: { timeout: 10_000 } },
     // Every answer of the signed API a test receives is checked against its schema (test/helpers/response-check.ts).
     setupFiles: ['test/helpers/response-check-setup.ts'],
     projects: [

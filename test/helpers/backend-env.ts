@@ -38,6 +38,8 @@ export async function removeLeftovers(kind: 'process' | 'docker', emulatorId: st
   if (!emulatorId) return;
   if (kind === 'process') {
     for (const p of scanTagged(emulatorId)) process.kill(p.pid, 'SIGKILL');
+    // A SIGKILLed process lingers until the kernel has torn it down (on a loaded machine, a moment): wait for that.
+    for (let i = 0; i < 100 && scanTagged(emulatorId).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     return;
   }
   const docker = new Docker(engineOptions(process.env.DOCKER_HOST));

@@ -243,10 +243,11 @@ describe.skipIf(skip)('web console at /_emulator/ui', () => {
     for (let i = 0; i < 60; i++) await emu.client.call('MemcachedInstanceList', { Keyword: `page-${i}` });
     await page.goto(`${emu.url}/_emulator/ui#/journal`);
     const ids = () => page.locator('table.journal tr[data-entry]').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.entry)));
-    await expect.poll(async () => (await ids()).length).toBe(50);
+    // Generous: the page renders slowly on a loaded 2-core machine.
+    await expect.poll(async () => (await ids()).length, { timeout: 15_000 }).toBe(50);
     const first = await ids();
     await page.getByRole('button', { name: 'Older' }).click();
-    await expect.poll(async () => (await ids())[0]).toBe(first[49] - 1);
+    await expect.poll(async () => (await ids())[0], { timeout: 15_000 }).toBe(first[49] - 1);
     expect(await page.locator('main .card-meta').first().textContent()).toContain('an older page');
     await page.getByRole('button', { name: 'Newer' }).click();
     await expect.poll(async () => (await ids())[0]).toBeGreaterThanOrEqual(first[0]);
