@@ -1,6 +1,8 @@
-// npm-parent.ts — under `npm start`, ends the emulator when npm itself is killed; reads /proc, touches nothing else.
+// npm-parent.ts — under `npm start`, ends the emulator when npm itself is killed; reads /proc where there is one (else
+// follows the parent pid alone), touches nothing else.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { hasProcfs, pidRuns } from './platform.js';
 
 const SHELLS = new Set(['sh', 'dash', 'bash']);
 
@@ -12,10 +14,13 @@ function procField(pid: number, file: 'stat' | 'comm'): string | undefined {
   }
 }
 
-/** npm runs the script through `sh -c`; the script `exec`s, but a shell that stays as our parent makes npm the grandparent. */
+/**
+ * npm runs the script through `sh -c`; the script `exec`s, but a shell that stays as our parent makes npm the grandparent.
+ * Without /proc only the parent is followed: our `npm start` script `exec`s, so npm is that parent.
+ */
 export function npmChain(): number[] {
   const chain = [process.ppid];
-  if (SHELLS.has(procField(process.ppid, 'comm') ?? '')) {
+  if (hasProcfs() && SHELLS.has(procField(process.ppid, 'comm') ?? '')) {
     const stat = procField(process.ppid, 'stat') ?? '';
     const grandparent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     if (grandparent > 1) chain.push(grandparent);
@@ -23,14 +28,7 @@ export function npmChain(): number[] {
   return chain;
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export const alive = pidRuns;
 
 /**
  * A `kill -9` of `npm start` cannot reach us, and we would linger on the port with our memcacheds: follow npm as if

@@ -7,6 +7,7 @@ import { flushMemcached, resizeMemcached } from './memcached-ops.js';
 import { parseStats, sendCommand } from './memcached-text.js';
 import type { BackendKind, Endpoint, Health, InstanceSpec, KnownInstance, MemcachedBackend, ReconcileResult } from './types.js';
 import { eachLimited } from './limit.js';
+import { portableRequested } from '../platform.js';
 
 export { AddressBusy, AddressHeld };
 
@@ -28,7 +29,7 @@ export interface Adapter {
   kind: Exclude<BackendKind, 'none'>;
   /** True: memcached binds a slot this lifecycle leases. False: the engine decides where it is reachable. */
   leases: boolean;
-  /** Everything of this emulator alive now. Called once, at reconcile (it may read all of /proc). */
+  /** Everything of this emulator alive now. Called once, at reconcile (it may read all of /proc, or ask every recorded memcached). */
   findAll(): Promise<Found[]>;
   /** What else of one instance may be alive beyond the handles this lifecycle knows (cheap, or absent). */
   findOne?(instanceId: string): Promise<Handle[]>;
@@ -87,9 +88,13 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   let leases: SlotLeases | undefined;
   let ready: Promise<void> | undefined;
 
-  /** Linux binds all of 127/8; elsewhere only 127.0.0.1, so instances differ by port there. */
+  /** Linux binds all of 127/8; elsewhere only 127.0.0.1, so instances differ by port there (CDS_EMU_PORTABLE=1 asks for that too). */
   async function chooseSpace(): Promise<Space> {
     if (range) return servicePorts(range.from, range.to);
+    if (portableRequested()) {
+      log.info('CDS_EMU_PORTABLE=1: using 127.0.0.1 with distinct ports, as on a host with no other loopback address');
+      return loopbackPorts;
+    }
     const probe = await probeBind(loopbackAddresses.slots(0)[0].address, 0);
     if ('port' in probe) return loopbackAddresses;
     log.info({ reason: probe.code }, 'extra loopback addresses are not bindable; using 127.0.0.1 with distinct ports');
