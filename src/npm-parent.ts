@@ -1,7 +1,9 @@
 // npm-parent.ts — under `npm start`, follows npm: a signal npm passed on stops us gracefully, a killed npm ends us at
-// once. Reads /proc and signals only this process.
+// once. Reads /proc where there is one (elsewhere asks `ps` once); signals only this process.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { hasProcfs, pidRuns } from './platform.js';
 
 const SHELLS = new Set(['sh', 'dash', 'bash']);
 
@@ -13,25 +15,30 @@ function procField(pid: number, file: 'stat' | 'comm'): string | undefined {
   }
 }
 
+/** A process's parent pid and program name: from /proc on Linux, else from `ps` (macOS, the BSDs; none on Windows). */
+function parentAndName(pid: number): { ppid: number; name: string } | undefined {
+  if (hasProcfs()) {
+    const stat = procField(pid, 'stat') ?? '';
+    return { ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), name: procField(pid, 'comm') ?? '' };
+  }
+  try {
+    const out = execFileSync('ps', ['-o', 'ppid=', '-o', 'comm=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const m = /^(\d+)\s+(.*)$/.exec(out);
+    return m ? { ppid: Number(m[1]), name: m[2]!.split('/').pop()!.replace(/^-/, '') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** npm runs the script through `sh -c`; a shell that stays as our parent (dash does not exec) makes npm the grandparent. */
 export function npmChain(): number[] {
   const chain = [process.ppid];
-  if (SHELLS.has(procField(process.ppid, 'comm') ?? '')) {
-    const stat = procField(process.ppid, 'stat') ?? '';
-    const grandparent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (grandparent > 1) chain.push(grandparent);
-  }
+  const parent = parentAndName(process.ppid);
+  if (parent && SHELLS.has(parent.name) && parent.ppid > 1) chain.push(parent.ppid);
   return chain;
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export const alive = pidRuns;
 
 /**
  * npm passes SIGINT/SIGTERM on to its child. When that child is a shell that stayed (`sh -c`, dash), the shell dies of

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { hasProcfs, pidRuns } from '../platform.js';
 import { isAlive, startTimeOf } from './procfs.js';
 
 export const MEMCACHED_PORT = 11211;
@@ -99,7 +100,7 @@ export function parsePortRange(text: string): { from: number; to: number } {
 interface Claim {
   emulatorId: string;
   pid: number;
-  /** The owner process's start time (jiffies since boot): tells a reused pid from the owner. */
+  /** The owner process's start time (jiffies since boot, from /proc): tells a reused pid from the owner. Absent without /proc. */
   started?: number;
   /** The owner's state file, or ':memory:'. */
   data: string;
@@ -142,7 +143,8 @@ export class BlockClaims {
   }
 
   private record(): string {
-    return JSON.stringify({ emulatorId: this.owner.emulatorId, pid: process.pid, started: startTimeOf(process.pid), data: this.owner.data } satisfies Claim);
+    const started = hasProcfs() ? startTimeOf(process.pid) : undefined;
+    return JSON.stringify({ emulatorId: this.owner.emulatorId, pid: process.pid, started, data: this.owner.data } satisfies Claim);
   }
 
   /** Once: the blocks this emulator claimed in an earlier run (its own claim files). */
@@ -210,8 +212,12 @@ export class BlockClaims {
     this.mine.clear();
   }
 
+  /**
+   * On Linux the owner's start time tells a reused pid from the owner. Without /proc, a running pid counts as the owner:
+   * a reused pid can only keep a dead owner's block (this emulator takes the next block), never hand out a live one's.
+   */
   private isStale(c: Claim): boolean {
-    const ownerRuns = isAlive(c.pid) && (c.started === undefined || startTimeOf(c.pid) === c.started);
+    const ownerRuns = hasProcfs() ? isAlive(c.pid) && (c.started === undefined || startTimeOf(c.pid) === c.started) : pidRuns(c.pid);
     if (ownerRuns) return false;
     return c.data === ':memory:' || !fs.existsSync(c.data);
   }

@@ -7,6 +7,7 @@ import { flushMemcached, resizeMemcached } from './memcached-ops.js';
 import { parseStats, sendCommand } from './memcached-text.js';
 import { BackendClosing, type BackendKind, type Endpoint, type Health, type InstanceSpec, type KnownInstance, type MemcachedBackend, type ReconcileResult } from './types.js';
 import { eachLimited, settleWithin } from '../limit.js';
+import { portableRequested } from '../platform.js';
 
 export { AddressBusy, AddressHeld };
 
@@ -30,7 +31,7 @@ export interface Adapter {
   leases: boolean;
   /** Not leasing: the host this machine reaches the engine's ports on; with an advertised name, endpoints show that name. */
   reach?: string;
-  /** Everything of this emulator alive now. Called once, at reconcile (it may read all of /proc). */
+  /** Everything of this emulator alive now. Called once, at reconcile (it may read all of /proc, or ask every recorded memcached). */
   findAll(): Promise<Found[]>;
   /** What else of one instance may be alive beyond the handles this lifecycle knows (cheap, or absent). */
   findOne?(instanceId: string): Promise<Handle[]>;
@@ -96,9 +97,13 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   /** Aborted when shutdown begins: from then on a start that still succeeds is stopped at once. */
   const closing = new AbortController();
 
-  /** Linux binds all of 127/8; elsewhere only 127.0.0.1, so instances differ by port there. */
+  /** Linux binds all of 127/8; elsewhere only 127.0.0.1, so instances differ by port there (CDS_EMU_PORTABLE=1 asks for that too). */
   async function chooseSpace(): Promise<Space> {
     if (range) return servicePorts(range.from, range.to);
+    if (portableRequested()) {
+      log.info('CDS_EMU_PORTABLE=1: using 127.0.0.1 with distinct ports, as on a host with no other loopback address');
+      return loopbackPorts;
+    }
     const probe = await probeBind(loopbackAddresses.slots(0)[0].address, 0);
     if ('port' in probe) return loopbackAddresses;
     log.info({ reason: probe.code }, 'extra loopback addresses are not bindable; using 127.0.0.1 with distinct ports');

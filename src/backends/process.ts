@@ -1,7 +1,13 @@
-// backends/process.ts — adapter: one detached memcached child per instance, tagged through its environment so a restarted emulator can adopt it; starts, stops, finds and probes, never kills an untagged process.
+// backends/process.ts — adapter: one detached memcached child per instance, tagged through its environment and recorded in a
+// pid file so a restarted emulator can adopt it (with or without /proc); starts, stops, finds and probes, never kills a process not proven ours.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ENV_EMULATOR, ENV_INSTANCE, findExecutable, isAlive, isAliveAsync, openFilesHardLimit, readTagged, scanTagged } from './procfs.js';
+import { ENV_EMULATOR, ENV_INSTANCE, findExecutable, openFilesHardLimit } from './procfs.js';
+import { hasProcfs, shellOpenFilesHardLimit } from '../platform.js';
+import { defaultClaimDir } from './blocks.js';
+import { PidRecords, recordsDir } from './pid-records.js';
+import { ProcessOwnership } from './process-owned.js';
+import { eachLimited } from '../limit.js';
 import { createLifecycle, AddressBusy, type Adapter, type Handle } from './lifecycle.js';
 import { parseStats, waitUntilAnswers } from './memcached-text.js';
 import type { Slot } from './blocks.js';
@@ -10,9 +16,11 @@ import { BackendClosing, type BackendOptions, type InstanceSpec, type MemcachedB
 const START_DEADLINE_MS = 5000;
 const TERM_GRACE_MS = 2000;
 const POLL_MS = 25;
+const PROVE_AT_ONCE = 32;
 
 export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
   const log = opts.log.child({ backend: 'process' });
+  const owned = new ProcessOwnership(opts.emulatorId, new PidRecords(recordsDir(opts.claimDir ?? defaultClaimDir(), opts.emulatorId)), log);
   // Children this process started, by pid: their exit is an event, no /proc read needed.
   const children = new Map<number, ChildProcess>();
   // memcached refuses to run as root unless told which user to become; as root it may stay root.
@@ -20,27 +28,13 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
 
   const gone = (pid: number): boolean => {
     const child = children.get(pid);
-    // A killed child is a zombie (gone for us) before Node hears of its exit: ask /proc too.
+    // A killed child is a zombie (gone for us) before Node hears of its exit: ask /proc too, where there is one.
     if (child && (child.exitCode !== null || child.signalCode !== null)) return true;
-    return !isAlive(pid);
+    return !owned.runs(pid);
   };
 
-  /** Ours if we started it and it runs, or if its /proc entry still carries this instance's tags (pids get reused). */
-  const ours = (pid: number, instanceId: string): boolean => {
-    if (children.has(pid)) return !gone(pid);
-    const tag = readTagged(pid);
-    return tag?.emulatorId === opts.emulatorId && tag.instanceId === instanceId;
-  };
-
-  async function waitAllGone(pids: number[], ms: number): Promise<number[]> {
-    const end = Date.now() + ms;
-    let left = pids.filter((p) => !gone(p));
-    while (left.length > 0 && Date.now() < end) {
-      await sleep(POLL_MS);
-      left = left.filter((p) => !gone(p));
-    }
-    return left;
-  }
+  /** Ours if we started it and it runs, or if it is proven ours (its /proc tags, or its record and its own `stats` pid): pids get reused. */
+  const ours = async (pid: number, instanceId: string): Promise<boolean> => (children.has(pid) ? !gone(pid) : owned.ours(pid, instanceId));
 
   const signal = (pid: number, sig: NodeJS.Signals): void => {
     try {
@@ -50,22 +44,54 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
     }
   };
 
+  /**
+   * gone(), and without /proc also a process that is not our child and has let go of its address: a zombie not yet reaped
+   * (signal 0 cannot tell), or a memcached in its last moments, which SIGKILL ends at once (a no-op on a zombie).
+   */
+  async function goneNow(pid: number): Promise<boolean> {
+    if (gone(pid)) return true;
+    if (children.has(pid) || !(await owned.released(pid))) return false;
+    signal(pid, 'SIGKILL');
+    return true;
+  }
+
+  async function waitAllGone(pids: number[], ms: number): Promise<number[]> {
+    const end = Date.now() + ms;
+    const stillThere = async (ps: number[]): Promise<number[]> => {
+      const done = await Promise.all(ps.map(goneNow));
+      return ps.filter((_, n) => !done[n]);
+    };
+    let left = await stillThere(pids);
+    while (left.length > 0 && Date.now() < end) {
+      await sleep(POLL_MS);
+      left = await stillThere(left);
+    }
+    return left;
+  }
+
   /** SIGTERM to all at once, one shared grace period, then SIGKILL to the stragglers: linear in the count. */
   async function stopPids(items: Array<{ instanceId: string; handle: Handle }>): Promise<void> {
-    const pids = [...new Set(items.filter((i) => i.handle.pid !== undefined && ours(i.handle.pid, i.instanceId)).map((i) => i.handle.pid!))];
+    const proven = new Set<number>();
+    // Without /proc, proving a pid ours asks its memcached: a few at a time, not a thousand sockets at once.
+    await eachLimited(items, PROVE_AT_ONCE, async (i) => {
+      if (i.handle.pid !== undefined && (await ours(i.handle.pid, i.instanceId))) proven.add(i.handle.pid);
+    });
+    const pids = [...proven];
     if (pids.length === 0) return;
     for (const pid of pids) signal(pid, 'SIGTERM');
     let left = await waitAllGone(pids, TERM_GRACE_MS);
-    if (left.length === 0) return;
-    log.warn({ pids: left.slice(0, 20), count: left.length }, 'memcached ignored SIGTERM; sending SIGKILL');
-    for (const pid of left) signal(pid, 'SIGKILL');
-    left = await waitAllGone(left, TERM_GRACE_MS);
+    if (left.length > 0) {
+      log.warn({ pids: left.slice(0, 20), count: left.length }, 'memcached ignored SIGTERM; sending SIGKILL');
+      for (const pid of left) signal(pid, 'SIGKILL');
+      left = await waitAllGone(left, TERM_GRACE_MS);
+    }
+    for (const pid of pids) if (!left.includes(pid)) owned.ended(pid);
     if (left.length > 0) throw new Error(`memcached pid(s) ${left.slice(0, 10).join(', ')} did not exit after SIGKILL`);
   }
 
   // memcached needs an open-files limit of -c plus a few; a non-root user cannot go past the hard limit, and
   // memcached would refuse to start. Fewer connections beat no instance (Describe still reports Coon 10000).
-  const hardLimit = openFilesHardLimit();
+  const hardLimit = hasProcfs() ? openFilesHardLimit() : shellOpenFilesHardLimit();
   function connectionsFor(spec: InstanceSpec): number {
     if (asRoot || hardLimit === undefined || hardLimit >= spec.maxConnections + 64) return spec.maxConnections;
     const conns = Math.max(64, hardLimit - 64);
@@ -87,7 +113,10 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
     if (child.pid !== undefined) {
       const pid = child.pid;
       children.set(pid, child);
-      child.once('exit', () => setTimeout(() => children.get(pid) === child && children.delete(pid), 5000).unref());
+      child.once('exit', () => {
+        owned.ended(pid);
+        setTimeout(() => children.get(pid) === child && children.delete(pid), 5000).unref();
+      });
     }
     let stderr = '';
     child.stderr?.setEncoding('utf8');
@@ -123,10 +152,17 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
     } finally {
       closing.removeEventListener('abort', onClosing);
     }
+    const pid = child.pid as number;
+    try {
+      // Recorded before it is handed out: a restart finds it by this record where there is no /proc.
+      if (child.exitCode === null && child.signalCode === null) owned.started({ pid, instanceId: spec.instanceId, address: slot.address, port: slot.port, startedAt: new Date().toISOString() });
+    } catch (err) {
+      await stopPids([{ instanceId: spec.instanceId, handle: { ref: String(pid), pid } }]).catch(() => undefined);
+      throw new Error(`memcached started but could not be recorded in ${owned.records.dir} (${(err as Error).message}); it was stopped again`);
+    }
     // Our end of stderr must not keep the emulator's event loop (or the child) tied to us.
     child.stderr?.destroy();
     child.unref();
-    const pid = child.pid as number;
     return { handle: { ref: String(pid), pid }, at: slot };
   }
 
@@ -136,7 +172,7 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
     kind: 'process',
     leases: true,
     async findAll() {
-      return scanTagged(opts.emulatorId).map((p) => ({
+      return (await owned.findAll()).map((p) => ({
         instanceId: p.instanceId,
         handle: { ref: String(p.pid), pid: p.pid },
         at: p.address && p.port ? { address: p.address, port: p.port } : undefined,
@@ -150,9 +186,11 @@ export function createProcessBackend(opts: BackendOptions): MemcachedBackend {
       const child = children.get(h.pid);
       if (child && (child.exitCode !== null || child.signalCode !== null)) return false;
       // Our own child's death arrives as an exit event within moments (libuv reaps it on SIGCHLD): the watchdog needs no
-      // /proc read for it. An exact answer also tells a zombie not yet reaped.
+      // /proc read for it. An exact answer also tells a zombie not yet reaped; without /proc signal 0 cannot (a zombie
+      // takes it), so a pid that runs leaves the exact answer to the network.
       if (child && !exact) return true;
-      return isAliveAsync(h.pid);
+      const runs = await owned.runsAsync(h.pid);
+      return runs && exact && !owned.procfs ? undefined : runs;
     },
   };
   return createLifecycle(adapter, {

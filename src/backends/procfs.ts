@@ -1,4 +1,4 @@
-// backends/procfs.ts — finds this emulator's memcached processes through /proc (environ tags, cmdline flags); reads only (signal 0 at most), never stops anything.
+// backends/procfs.ts — the Linux fast path: finds this emulator's memcached processes through /proc (environ tags, cmdline flags); callers ask platform.hasProcfs() first. Reads only (signal 0 at most), never stops anything.
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
