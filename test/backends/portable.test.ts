@@ -20,7 +20,9 @@ import { DEV_ENTRY, spawnEmulator, type Spawned } from '../helpers/spawn.js';
 import { procOpens } from '../helpers/strace.js';
 
 const STRACE = findExecutable('strace');
-const PORTABLE = { CDS_EMU_PORTABLE: '1' };
+// Not under npm or npx here, whatever runs the tests: following npm asks `ps` where there is no /proc (its own test:
+// npm-start-crash.test.ts, run in both modes), and on Linux ps itself reads /proc.
+const PORTABLE = { CDS_EMU_PORTABLE: '1', npm_command: '', npm_lifecycle_event: '' };
 
 interface State {
   emulatorId: string;
