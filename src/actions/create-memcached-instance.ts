@@ -1,8 +1,7 @@
 // actions/create-memcached-instance.ts — CreateMemcachedInstance: checks the VDC, pipe and region, then enqueues one create task per instance.
-import { Type } from '@sinclair/typebox';
 import { defineAction } from './types.js';
 import { CreateResponse } from './responses.js';
-import { ConfSize, Id, OptionalText } from './schemas.js';
+import { CreateRequest } from './create-request.js';
 import { Errors } from '../errors.js';
 
 const REQUIRED = ['ConfSize', 'VdcId', 'PipeId', 'RegionId'] as const;
@@ -10,18 +9,7 @@ const REQUIRED = ['ConfSize', 'VdcId', 'PipeId', 'RegionId'] as const;
 export const createMemcachedInstance = defineAction({
   name: 'CreateMemcachedInstance',
   summary: 'Create 1–10 instances (each starts creating, with one create task).',
-  schema: Type.Object({
-    ConfSize,
-    VdcId: Id('VDC id'),
-    PipeId: Id('pipe id'),
-    RegionId: Id('region id'),
-    InstanceName: OptionalText(128, { trimmed: true }),
-    Amount: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.String({ pattern: '^\\s*(10|[1-9])\\s*$' })], {
-        why: 'must be an integer from 1 to 10',
-      }),
-    ),
-  }),
+  schema: CreateRequest,
   response: CreateResponse,
   precheck(input) {
     const missing = REQUIRED.filter((f) => input[f] === undefined || input[f] === '');

@@ -2,7 +2,7 @@
 import type { Static } from '@sinclair/typebox';
 import type * as R from '../actions/responses.js';
 import type { InstanceDetail, InstanceItem, InstanceList, ErrorEnvelope } from '../actions/responses.js';
-import type { createMemcachedInstance as CreateMemcachedInstance } from '../actions/create-memcached-instance.js';
+import type { CreateRequest } from '../actions/create-request.js';
 import { signedQueryString } from '../signing/index.js';
 import { commonParams, productOf, WELL_KNOWN_KEY, type Product } from '../contract/index.js';
 
@@ -52,7 +52,7 @@ export interface ActionResponses {
 export type ActionName = keyof ActionResponses;
 
 /** Create's input, as the server's schema takes it; ConfSize stays a plain string, checked by the server ("1G" … "10G"). */
-export type CreateInput = Omit<Static<typeof CreateMemcachedInstance.schema>, 'ConfSize'> & { ConfSize: string };
+export type CreateInput = Omit<Static<typeof CreateRequest>, 'ConfSize'> & { ConfSize: string };
 
 export class CdsMemcachedClient {
   private readonly base: string;
