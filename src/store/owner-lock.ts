@@ -26,7 +26,9 @@ interface Holder {
 }
 
 // Process-wide, even if this module is loaded twice (src and a bundle): two emulators in one process never share a file.
-const HELD: Set<string> = ((globalThis as Record<symbol, Set<string>>)[Symbol.for('cds-memcached-emulator.owner-locks')] ??= new Set());
+// It also holds each lock's connection: a caller that drops the OwnerLock must not let the garbage collector close the
+// connection, and with it the lock (seen on Node 24: three winners of six).
+const HELD: Map<string, Database.Database> = ((globalThis as Record<symbol, Map<string, Database.Database>>)[Symbol.for('cds-memcached-emulator.owner-locks.v2')] ??= new Map());
 
 /** How long a refused start waits for the winner to write STATE.owner before naming no pid. */
 const OWNER_WAIT_MS = 1000;
@@ -47,7 +49,7 @@ export function lockStateFile(file: string): OwnerLock {
     if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
     throw inUse(state, holderText(readHolder(ownerFile), ownerFile));
   }
-  HELD.add(lockFile);
+  HELD.set(lockFile, db);
   try {
     writeHolder(ownerFile);
   } catch {

@@ -73,4 +73,33 @@ describe('one emulator per state file', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('item 1: the lock holds after a garbage collection, even when its holder kept no handle to it', async () => {
+    const dir = tempDir();
+    const data = path.join(dir, 'state.db');
+    const lockModule = JSON.stringify(path.join(ROOT, 'src/store/owner-lock.ts'));
+    // The first process drops what lockStateFile returned and collects garbage twice before it says "locked".
+    const holder = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', `
+      const { lockStateFile } = await import(${lockModule});
+      lockStateFile(${JSON.stringify(data)});
+      globalThis.gc(); await new Promise((r) => setTimeout(r, 200)); globalThis.gc();
+      process.stdout.write('locked');
+      process.stdin.once('end', () => process.exit(0));
+      process.stdin.resume();`], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => holder.on('exit', r));
+    try {
+      await new Promise<void>((resolve) => holder.stdout.on('data', (d) => String(d).includes('locked') && resolve()));
+      const second = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+        const { lockStateFile } = await import(${lockModule});
+        try { lockStateFile(${JSON.stringify(data)}); process.stdout.write('won'); } catch (e) { process.stdout.write('refused ' + e.message); }`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      second.stdout.on('data', (d) => (out += d));
+      await new Promise((r) => second.on('exit', r));
+      expect(out).toMatch(new RegExp(`^refused ${data} is in use by another emulator \\(pid ${holder.pid}, since `));
+    } finally {
+      holder.stdin.end();
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
