@@ -67,7 +67,12 @@ export async function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs
   try {
     await checkSignature(ctx, req.method, pairs, q);
   } catch (e) {
-    if (ctx.config.auth !== 'report' || !(e instanceof ApiError)) throw e;
+    if (!(e instanceof ApiError)) throw e;
+    if (ctx.config.auth !== 'report') {
+      // A refusal is answered with the turn's other calls too (see nextTurn).
+      await nextTurn();
+      throw e;
+    }
     ctx.authViolations.push({
       at: new Date(ctx.clock.now()).toISOString(),
       requestId: req.id,
