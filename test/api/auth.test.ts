@@ -144,6 +144,31 @@ describe('auth modes', () => {
     }
   });
 
+  it('nonce check off: the same signed call is answered twice, and concurrent calls each get their own answer', async () => {
+    const loose = await startEmulator({ nonceCheck: false });
+    try {
+      const q = signedQuery('MemcachedInstanceList');
+      const again = await Promise.all([q, q, q, signedQuery('MemcachedInstanceList')].map((x) => loose.http().post(`/memcached?${x}`).send({})));
+      for (const res of again) {
+        expect(res.status).toBe(200);
+        expect(res.body.Code).toBe('Success');
+      }
+      expect(new Set(again.map((r) => r.headers['x-request-id'])).size).toBe(4);
+    } finally {
+      await loose.close();
+    }
+  });
+
+  it('off: many concurrent unsigned calls are all answered', async () => {
+    const off = await startEmulator({ auth: 'off' });
+    try {
+      const all = await Promise.all(Array.from({ length: 20 }, () => off.http().post('/memcached?Action=MemcachedInstanceList').send({})));
+      expect(all.map((r) => r.body.Code)).toEqual(Array(20).fill('Success'));
+    } finally {
+      await off.close();
+    }
+  });
+
   it('off: accepts a request with no signature at all', async () => {
     const off = await startEmulator({ auth: 'off' });
     try {
