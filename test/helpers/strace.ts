@@ -5,7 +5,15 @@
  * heap from /proc/meminfo and the cgroup, V8 reads its own mappings, glibc's malloc asks the overcommit policy when it
  * trims a thread's heap. `node -e ''` reads them too; on macOS they do not exist and Node does without. Not the emulator's.
  */
-const RUNTIME = new Set(['/proc/meminfo', '/proc/self/cgroup', '/proc/self/maps', '/proc/sys/vm/overcommit_memory']);
+const RUNTIME = new Set([
+  '/proc/meminfo',
+  '/proc/self/cgroup',
+  '/proc/self/maps',
+  '/proc/sys/vm/overcommit_memory',
+  // Node 22 and 24: libuv's uname (Node itself calls it at start-up; nothing of ours or of our dependencies does) reads
+  // the distribution's kernel version string where there is one.
+  '/proc/version_signature',
+]);
 
 export interface ProcOpens {
   /** /proc paths opened by the emulator's own code (its process, threads, and children other than memcached), runtime reads excluded. */
