@@ -247,7 +247,9 @@ step "service-container mode: a job container on an internal user network reache
 # --internal: the network has no gateway, so nothing on it can route off this machine. The job is a container of
 # the same image (it has node and the client) that idles until the checks exec into it. The admin token proves that
 # the health check sends it.
-docker network create --internal "$ci-net" >/dev/null
+# Its subnet is in the benchmarking range (198.18.0.0/15): neither private nor public, so no container address on it
+# is one of the ranges the workplace forbids as a traffic target (Docker's default pools are 172.17+/192.168).
+docker network create --internal --subnet 198.18.2.0/24 "$ci-net" >/dev/null
 docker run -d --name "$ci-job" --network "$ci-net" --entrypoint node "$image" -e 'setInterval(() => {}, 1 << 30)' >/dev/null
 docker run -d --name "$ci-svc" --network "$ci-net" --network-alias emulator -v "$ci-svc-data:/data" \
   -e CDS_EMU_ADVERTISE_HOST=emulator -e CDS_EMU_INSTANCE_PORTS=11211-11230 -e CDS_EMU_ADMIN_TOKEN=ci-token "$image" >/dev/null
