@@ -10,8 +10,9 @@ import { hasMemcached } from '../helpers/backend-env.js';
 import { docCreate, startEmulator, type Emulator } from '../helpers/emulator.js';
 
 // Three ports of one 16-port block no other test file uses.
-const FROM = 32771;
-const TO = 32773;
+// Below Linux's ephemeral ports (32768–60999): an outgoing connection of a test running beside this one may hold one.
+const FROM = 30771;
+const TO = 30773;
 
 describe.skipIf(!hasMemcached)('--instance-ports with fewer ports than instances', { timeout: 60_000 }, () => {
   let emu: Emulator;
@@ -40,14 +41,14 @@ describe('a range shared with another emulator', () => {
     new SlotLeases(new BlockClaims(servicePorts(from, to), { emulatorId, data: ':memory:' }, pino({ level: 'silent' }), dir), pino({ level: 'silent' }));
 
   it('item 11: counts the ports another emulator claimed apart from this emulator’s own', async () => {
-    // 32784-32799 is one block; 32800-32801 the start of the next. The other emulator takes the first block.
-    const other = leasesOf('other', 32784, 32799);
+    // 30784-30799 is one block; 30800-30801 the start of the next. The other emulator takes the first block.
+    const other = leasesOf('other', 30784, 30799);
     await other.acquire('theirs');
-    const mine = leasesOf('mine', 32784, 32801);
+    const mine = leasesOf('mine', 30784, 30801);
     await mine.acquire('a');
     await mine.acquire('b');
     await expect(mine.acquire('c')).rejects.toThrow(
-      `no free port for a new instance: --instance-ports 32784-32801 has 18 ports; this emulator already uses 2, for 2 instances; 16 lie in blocks claimed by other emulators (see ${dir}). Widen the range with --instance-ports FROM-TO, or delete an instance.`,
+      `no free port for a new instance: --instance-ports 30784-30801 has 18 ports; this emulator already uses 2, for 2 instances; 16 lie in blocks claimed by other emulators (see ${dir}). Widen the range with --instance-ports FROM-TO, or delete an instance.`,
     );
     other.claims.releaseAll();
     mine.claims.releaseAll();
