@@ -5,13 +5,13 @@ import type { Ids } from './ids.js';
 import type { NonceGuard } from './auth/replay.js';
 import type { Journal } from './harness/journal.js';
 import type { FaultRules } from './harness/faults.js';
-import type { AuthViolation } from './harness/types.js';
+import type { AuthViolation } from './harness/control-plane.js';
 import type { RunnerDeps } from './tasks/runners.js';
 import type { Wakeup } from './tasks/wakeup.js';
 
 export { EmulatorClock, systemClock, type Clock } from './clock.js';
 export { randomIds, type Ids } from './ids.js';
-export type { AuthViolation } from './harness/types.js';
+export type { AuthViolation } from './harness/control-plane.js';
 
 /** store, backend, clock, log and fixtures come with RunnerDeps (tasks/runners.ts). */
 export interface Ctx extends RunnerDeps {

@@ -6,7 +6,8 @@ import { storageFailure } from './store/failure.js';
 import type { Emulator } from './emulator.js';
 import { faultInputProblem } from './harness/faults.js';
 import { journalPage } from './harness/journal-query.js';
-import type { Admin, ClockAdvance, FaultRuleInput, JournalQuery } from './harness/types.js';
+import type { ClockAdvance, FaultRuleInput, JournalQuery } from './harness/types.js';
+import type { Admin } from './harness/control-plane.js';
 import { EmulatorAdminError } from './client/admin.js';
 import { openApiJson } from './http/openapi.js';
 

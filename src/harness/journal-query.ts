@@ -3,7 +3,8 @@
 // No HTTP: the route and the in-process admin both call journalPage().
 import { Errors } from '../errors.js';
 import { parseInstant, type Journal, type JournalFilter } from './journal.js';
-import { JournalQuery, firstProblem, type JournalPage } from './types.js';
+import { JournalQuery, type JournalPage } from './types.js';
+import { firstProblem } from './control-plane.js';
 
 type Query = Record<string, string | undefined>;
 

@@ -1,26 +1,11 @@
 // http/openapi-control-plane.ts — the OpenAPI 3.1 document of the control plane (served at
-// /_emulator/openapi-control-plane.json), generated from the schemas of harness/types.ts that the routes answer with
+// /_emulator/openapi-control-plane.json), generated from the schemas of harness/types.ts and harness/control-plane.ts that the routes answer with
 // and the admin clients are typed from. The console's own read endpoints are not in it (docs/console.md has them).
 import type { TSchema } from '@sinclair/typebox';
 import { VERSION } from '../paths.js';
 import { ErrorEnvelope } from '../actions/responses.js';
-import {
-  ClockAdvance,
-  ClockAdvanced,
-  ClockState,
-  EmulatorHealth,
-  EmulatorState,
-  FaultList,
-  FaultRule,
-  FaultRuleInput,
-  JournalPage,
-  JournalQuery,
-  Removed,
-  ResetResult,
-  StateQuery,
-  TasksRun,
-  TasksRunInput,
-} from '../harness/types.js';
+import { ClockAdvance, ClockState, FaultRule, FaultRuleInput, JournalPage, JournalQuery, TasksRunInput } from '../harness/types.js';
+import { ClockAdvanced, EmulatorHealth, EmulatorState, FaultList, Removed, ResetResult, StateQuery, TasksRun } from '../harness/control-plane.js';
 import { toJsonSchema } from './openapi.js';
 
 type Json = Record<string, unknown>;

@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { startEmulator, control, docCreate, signedQuery, type Emulator } from '../helpers/emulator.js';
-import { ClockAdvanced, EmulatorHealth, EmulatorState, FaultList, ResetResult, TasksRun } from '../../src/harness/types.js';
+import { ClockAdvanced, EmulatorHealth, EmulatorState, FaultList, ResetResult, TasksRun } from '../../src/harness/control-plane.js';
 import { EmulatorAdmin } from '../../src/client/admin.js';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, { 'x-admin-method'?: string }>>; components: { schemas: Record<string, unknown> } };
