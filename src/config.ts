@@ -39,7 +39,8 @@ export function configFromOptions(options: Record<string, unknown>, defaults: Pa
   return buildConfig(cfg as Partial<Config>, env);
 }
 
-export type ParsedArgs = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config };
+/** `readyJson`: `serve --ready-json`, a way of reporting the start (cli/serve.ts), not a setting of the emulator. */
+export type ParsedArgs = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config; readyJson: boolean };
 
 export function loadConfig(argv: string[] = process.argv.slice(2), env: Env = process.env): ParsedArgs {
   const { values } = parseArgs({
@@ -49,6 +50,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: Env = pr
       ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
+      'ready-json': { type: 'boolean' },
     },
   });
   if (values.help) return { kind: 'help' };
@@ -58,7 +60,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: Env = pr
     const raw = ((values as Record<string, unknown>)[o.flag] as string | undefined) ?? env[o.env] ?? o.def;
     cfg[o.key] = o.parse(raw);
   }
-  return { kind: 'run', config: buildConfig(cfg as Partial<Config>, env) };
+  return { kind: 'run', config: buildConfig(cfg as Partial<Config>, env), readyJson: values['ready-json'] === true };
 }
 
 /** Defaults for everything, for tests and embedders; `overrides` win. */

@@ -107,6 +107,7 @@ const ENV_ONLY = [
 export function helpText(credential: { accessKeyId: string; accessKeySecret: string }): string {
   const lines = ['Usage: cds-memcached-emulator [options]', '', 'Local emulator of the CapitalOnline Memcached OpenAPI.', '', 'Options (each has an environment variable; a flag beats the variable):'];
   for (const o of OPTIONS) lines.push(`  --${o.flag.padEnd(22)} ${o.env.padEnd(30)} default ${o.def || o.shown || '(none)'}\n      ${o.help}`);
+  lines.push('  --ready-json             once the API answers, print one JSON line on stdout (url, endpoint, ccsEndpoint,\n      accessKeyId, accessKeySecret, pid, version) and nothing else there: every log line goes to stderr');
   lines.push('  --help                   print this and exit', '  --version                print the version and exit', '', 'Environment only:');
   for (const [k, v] of ENV_ONLY) lines.push(`  ${k.padEnd(28)} ${v}`);
   lines.push('', `Default credentials: AccessKeyId ${credential.accessKeyId}, AccessKeySecret ${credential.accessKeySecret}`);

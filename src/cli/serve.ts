@@ -1,10 +1,10 @@
 // cli/serve.ts — `cds-memcached-emulator [serve] [options]`: config → logger → start → graceful stop on signals
 // (cli/stop.ts); with stop.ts the only place that exits the process for the server. A start-up failure is one line on
-// stderr (the stack only at debug).
+// stderr (the stack only at debug). With --ready-json, stdout carries one JSON line once the API answers, and nothing else.
 import { helpText, loadConfig } from '../config.js';
 import { ConfigError, StartupError } from '../errors.js';
 import { VERSION } from '../paths.js';
-import { WELL_KNOWN_KEY } from '../contract/index.js';
+import { PRODUCTS, WELL_KNOWN_KEY } from '../contract/index.js';
 import { createLogger } from '../logger.js';
 import { alive, followNpmParent, npmChain } from '../npm-parent.js';
 import { startServer, type Started } from '../start.js';
@@ -20,8 +20,9 @@ export async function serve(argv: string[]): Promise<void> {
   }
   if (parsed.kind === 'help') return void process.stdout.write(helpText(WELL_KNOWN_KEY) + '\n');
   if (parsed.kind === 'version') return void process.stdout.write(VERSION + '\n');
-  const config = parsed.config;
-  const log = createLogger(config.logLevel);
+  const { config, readyJson } = parsed;
+  // --ready-json keeps stdout for its one line: logs go to stderr, pretty when stderr is a terminal.
+  const log = readyJson ? createLogger(config.logLevel, process.stderr.isTTY === true, 2) : createLogger(config.logLevel);
 
   const stopper = onStopSignals(log);
   let started: Started;
@@ -36,8 +37,21 @@ export async function serve(argv: string[]): Promise<void> {
     process.off('beforeExit', stalled);
   }
   stopper.ready(started);
+  if (readyJson && !stopper.closing) printReadyLine(started);
   followNpmParent(log, () => stopper.closing);
   followNpx(() => stopper.stop('npx ended'));
+}
+
+/**
+ * `--ready-json`: what a test in any language reads to find the emulator (docs/configuration.md). The secret is the
+ * one the emulator accepts, given to whoever started it (the well-known one unless configured otherwise).
+ */
+function printReadyLine(s: Started): void {
+  const [accessKeyId, accessKeySecret] = [...s.emulator.ctx.fixtures.current.credentials.entries()][0] ?? ['', ''];
+  const line = { url: s.url, endpoint: `${s.url}${PRODUCTS.memcached.path}`, ccsEndpoint: `${s.url}${PRODUCTS.ccs.path}`, accessKeyId, accessKeySecret, pid: process.pid, version: VERSION };
+  // A reader that closed the pipe (EPIPE) must not crash a running emulator.
+  process.stdout.on('error', () => undefined);
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 /** Every start-up failure, whatever the data path: one line on stderr (the stack only at debug), exit 1. */
