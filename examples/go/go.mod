@@ -1,0 +1,3 @@
+module example.com/cdsemu
+
+go 1.19
