@@ -4,7 +4,8 @@
 // (url, endpoint, ccsEndpoint, accessKeyId, accessKeySecret, pid, version) and logs on stderr, which goes to a file
 // in the test's temporary folder. CDS_EMU_BIN sets the command that runs it (e.g. "npx cds-memcached-emulator");
 // by default the package's own bin is used when this folder sits inside it (a checkout after `npm run build`, or
-// node_modules/cds-memcached-emulator/examples), else the one in ./node_modules/.bin, else one on PATH.
+// node_modules/cds-memcached-emulator/examples), else node_modules/.bin/cds-memcached-emulator in the current folder
+// or the nearest one above it, else one on PATH.
 package cdsemu
 
 import (
@@ -113,8 +114,15 @@ func emulatorCommand() ([]string, error) {
 			return []string{"node", own}, nil
 		}
 	}
-	if _, err := os.Stat(filepath.Join("node_modules", ".bin", "cds-memcached-emulator")); err == nil {
-		return []string{filepath.Join("node_modules", ".bin", "cds-memcached-emulator")}, nil
+	// examples/ copied into a project that installed the package: its node_modules is in a folder above.
+	for dir, err := os.Getwd(); err == nil; dir = filepath.Dir(dir) {
+		local := filepath.Join(dir, "node_modules", ".bin", "cds-memcached-emulator")
+		if _, err := os.Stat(local); err == nil {
+			return []string{local}, nil
+		}
+		if dir == filepath.Dir(dir) {
+			break
+		}
 	}
 	if p, err := exec.LookPath("cds-memcached-emulator"); err == nil {
 		return []string{p}, nil

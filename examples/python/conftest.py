@@ -4,7 +4,7 @@ The emulator is spawned with `serve --port 0 --ready-json`: it prints one JSON l
 (url, endpoint, ccsEndpoint, accessKeyId, accessKeySecret, pid, version) and logs on stderr, which goes to a file here.
 Set CDS_EMU_BIN to the command that runs it (e.g. "npx cds-memcached-emulator"); by default the package's own bin is
 used when this folder sits inside it (a checkout after `npm run build`, or node_modules/cds-memcached-emulator/examples),
-else the one in ./node_modules/.bin, else one on PATH.
+else node_modules/.bin/cds-memcached-emulator in this folder or the nearest one above it, else one on PATH.
 """
 import base64
 import datetime
@@ -36,9 +36,10 @@ def emulator_command():
     own_bin = HERE.parent.parent / "bin" / "cds-memcached-emulator.js"
     if own_bin.is_file():
         return ["node", str(own_bin)]
-    local = pathlib.Path.cwd() / "node_modules" / ".bin" / "cds-memcached-emulator"
-    if local.exists():
-        return [str(local)]
+    for folder in [HERE, *HERE.parents]:  # examples/ copied into a project that installed the package
+        local = folder / "node_modules" / ".bin" / "cds-memcached-emulator"
+        if local.exists():
+            return [str(local)]
     on_path = shutil.which("cds-memcached-emulator")
     if on_path:
         return [on_path]
