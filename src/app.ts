@@ -8,6 +8,8 @@ import type { Config } from './config.js';
 import { createEmulator, type Emulator, type EmulatorOverrides } from './emulator.js';
 import { registerBodyParser } from './http/body.js';
 import { api } from './http/api.js';
+import { proxy } from './http/proxy.js';
+import { replay } from './http/replay.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { controlPlane } from './http/control-plane.js';
 import { connectionOptions, trackConnections } from './http/connections.js';
@@ -45,7 +47,10 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   const drain = trackConnections(app);
   registerBodyParser(app);
   registerErrorHandling(app, config.bodyLimitBytes);
-  app.register(api, { ctx: emulator.ctx });
+  // Proxy and replay modes answer the signed API instead of the actions (docs/recording.md).
+  if (config.upstream) app.register(proxy, { config, log });
+  else if (config.replay) app.register(replay, { ctx: emulator.ctx });
+  else app.register(api, { ctx: emulator.ctx });
   app.register(controlPlane, { prefix: '/_emulator', emulator, config });
 
   app.addHook('onReady', async () => emulator.start());
