@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { Errors } from '../errors.js';
+import { Errors, StartupError } from '../errors.js';
 import { baseUrlOf, type Product } from '../contract/index.js';
 import { firstValues, parseQuery } from '../signing/index.js';
 import { hashAccessKey, RecordingWriter } from '../recording/format.js';
@@ -79,8 +79,17 @@ function fieldsOf(q: Record<string, string>, raw: Buffer | undefined): { fields:
   return { fields, queryFields };
 }
 
-async function proxyPlugin(app: FastifyInstance, { config, log }: { config: Config; log: Logger }): Promise<void> {
-  const writer = config.record ? new RecordingWriter(config.record) : undefined;
+/** The folder of --record, opened before anything else is built: one that cannot be made stops the start, named. */
+export function openRecorder(dir: string): RecordingWriter | undefined {
+  if (!dir) return undefined;
+  try {
+    return new RecordingWriter(dir);
+  } catch (e) {
+    throw new StartupError(`cannot record into ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); fix: point --record at a folder this user can write`);
+  }
+}
+
+async function proxyPlugin(app: FastifyInstance, { config, log, writer }: { config: Config; log: Logger; writer: RecordingWriter | undefined }): Promise<void> {
   log.info({ upstream: config.upstream, record: config.record || undefined }, `proxy mode: the signed API is forwarded to ${config.upstream}`);
   // The bytes as sent: what is forwarded is what the client signed and wrote.
   app.removeAllContentTypeParsers();

@@ -4,15 +4,24 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
-import { Errors } from '../errors.js';
+import { Errors, StartupError } from '../errors.js';
 import { firstValues, parseQuery } from '../signing/index.js';
-import { loadRecordings } from '../recording/format.js';
+import { loadRecordings, RecordingError } from '../recording/format.js';
 import { Replayer } from '../recording/match.js';
 import { authorize } from './auth.js';
 import { ROUTES, businessInput, rawQuery } from './api.js';
 
-async function replayPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<void> {
-  const replayer = new Replayer(loadRecordings(ctx.config.replay));
+/** The recordings of --replay, read before anything else is built: a bad folder or file stops the start, named. */
+export function loadReplayer(dir: string): Replayer {
+  try {
+    return new Replayer(loadRecordings(dir));
+  } catch (e) {
+    if (e instanceof RecordingError) throw new StartupError(`${e.message}; fix: point --replay at a folder written by --record`);
+    throw e;
+  }
+}
+
+async function replayPlugin(app: FastifyInstance, { ctx, replayer }: { ctx: Ctx; replayer: Replayer }): Promise<void> {
   ctx.log.info({ replay: ctx.config.replay, recordings: replayer.recordings.length }, `replay mode: the signed API answers from ${replayer.recordings.length} recordings`);
   for (const [url] of ROUTES) {
     const onRequest = async (req: FastifyRequest) => {

@@ -156,9 +156,11 @@ describe('serve --replay DIR', () => {
     expect([res.status, res.body.Code]).toEqual([401, 'SignatureDoesNotMatch']);
   });
 
-  it('refuses to start on a folder it cannot read, naming it', async () => {
+  it('refuses to start on a folder it cannot read (or, recording, cannot make), naming it', async () => {
     const missing = path.join(dir, 'no-such-folder');
-    await expect(startEmulator({ replay: missing })).rejects.toThrow(`cannot read the recordings folder ${missing}: ENOENT`);
+    await expect(startEmulator({ replay: missing })).rejects.toThrow(`cannot read the recordings folder ${missing}: ENOENT; fix: point --replay at a folder written by --record`);
+    const underFile = path.join(dir, files[0]!.name, 'sub');
+    await expect(startEmulator({ upstream: upstream.url, record: underFile })).rejects.toThrow(`cannot record into ${underFile} (ENOTDIR)`);
   });
 });
 
