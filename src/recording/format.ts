@@ -87,6 +87,8 @@ export function loadRecordings(dir: string): LoadedRecording[] {
   return out.sort((a, b) => a.seq - b.seq);
 }
 
+const PRODUCT_PATHS = new Set(Object.values(PRODUCTS).flatMap((p) => [p.path, ...p.aliases]));
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function problem(v: unknown): string | undefined {
@@ -94,7 +96,9 @@ function problem(v: unknown): string | undefined {
   if (v.format !== RECORDING_FORMAT) return `"format" must be "${RECORDING_FORMAT}"`;
   if (!Number.isSafeInteger(v.seq)) return '"seq" must be an integer';
   if (!Object.hasOwn(PRODUCTS, String(v.product))) return `"product" must be one of ${Object.keys(PRODUCTS).join(', ')}`;
-  if (typeof v.method !== 'string') return '"method" must be a string';
+  if (v.method !== 'GET' && v.method !== 'POST') return '"method" must be GET or POST';
+  // verify sends the request to this path of the emulator: only a product path, never a URL of its own.
+  if (!PRODUCT_PATHS.has(String(v.path))) return `"path" must be one of ${[...PRODUCT_PATHS].join(', ')}`;
   if (v.action !== null && typeof v.action !== 'string') return '"action" must be a string or null';
   if (!isObject(v.fields)) return '"fields" must be an object';
   if (!Array.isArray(v.queryFields) || !v.queryFields.every((f) => typeof f === 'string')) return '"queryFields" must be a list of names';

@@ -125,6 +125,10 @@ describe('cds-memcached-emulator verify DIR', () => {
       await expect(runVerify([missing])).rejects.toThrow(new UsageError(`cannot read the recordings folder ${missing}: ENOENT`));
       fs.writeFileSync(path.join(bad, '000001-DescribeTask.json'), '{"format": "something else"}');
       await expect(runVerify([bad])).rejects.toThrow(/000001-DescribeTask\.json is not a recording: "format" must be "cds-memcached-emulator\/recording@1"$/);
+      // A recording names a product path, never a host: verify sends only to its emulator.
+      const good1 = JSON.parse(fs.readFileSync(path.join(good, fs.readdirSync(good)[0]!), 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(path.join(bad, '000001-DescribeTask.json'), JSON.stringify({ ...good1, path: '@example.com/memcached' }));
+      await expect(runVerify([bad])).rejects.toThrow(/000001-DescribeTask\.json is not a recording: "path" must be one of \/memcached, \/memcached\/, \/, \/ccs, \/ccs\/$/);
     } finally {
       fs.rmSync(bad, { recursive: true, force: true });
     }
