@@ -3,6 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { startEmulator, rawRequest, signedQuery, expectEnvelope, KEY_ID, DOC_VDC, type Emulator } from '../helpers/emulator.js';
@@ -76,6 +77,32 @@ describe('serve --upstream URL --record DIR', () => {
     // The upstream's RequestId, in the body and the header alike.
     expect(res.body.RequestId).toBe(res.headers['x-request-id']);
     fs.rmSync(path.join(dir, readRecordings(dir).at(-1)!.name));
+  });
+
+  it('forwards method, path, raw query, body bytes, Content-Type and User-Agent as the client sent them', async () => {
+    const canned = { Code: 'Success', Data: { TaskId: 7 }, Message: '清空memcached的数据信息成功' };
+    const seen: Array<{ method?: string; url?: string; headers: Record<string, unknown>; body: string }> = [];
+    const capture = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'upstream-1' }).end(JSON.stringify(canned));
+      });
+    });
+    await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r));
+    const p = await startEmulator({ upstream: `http://127.0.0.1:${(capture.address() as net.AddressInfo).port}` });
+    try {
+      const query = signedQuery('ClearMemcachedInstance', { extra: [['Note', 'a b+c']] });
+      const body = '{ "InstanceId" : "i-1" }';
+      const res = await rawRequest(p.url, { path: `/memcached/?${query}`, headers: { 'content-type': 'text/plain; charset=utf-8', 'user-agent': 'sdk-under-test/1.0' }, body });
+      expect([res.status, res.headers['x-request-id'], res.body]).toEqual([200, 'upstream-1', canned]);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ method: 'POST', url: `/memcached/?${query}`, body, headers: { 'content-type': 'text/plain; charset=utf-8', 'user-agent': 'sdk-under-test/1.0' } });
+    } finally {
+      await p.close();
+      await new Promise((r) => capture.close(r));
+    }
   });
 
   it('still serves the control plane', async () => {
