@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { signedQueryString } from '../signing/index.js';
 import { baseUrlOf, commonParams, WELL_KNOWN_KEY } from '../contract/index.js';
-import { EmulatorAdmin, type Admin } from '../client/admin.js';
+import { EmulatorAdmin, EmulatorAdminError, type Admin } from '../client/admin.js';
 import { loadRecordings, RecordingError, type LoadedRecording } from '../recording/format.js';
 import { compareAnswers, learnIds, mapIds, type Answer, type ShapeDifference } from '../recording/shape.js';
 import { UsageError } from './args.js';
@@ -27,6 +27,11 @@ Options:
 Exit codes: 0 no difference, 1 differences, 2 bad arguments or an unreadable recording, 3 no answer from --endpoint.`;
 
 export class NoEndpoint extends Error {}
+
+function noAnswer(t: { url: string }, e: unknown): NoEndpoint {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return new NoEndpoint(`no answer from ${t.url} (${cause?.code ?? cause?.message ?? (e as Error).message})`);
+}
 
 interface Target {
   url: string;
@@ -60,8 +65,7 @@ async function send(t: Target, r: LoadedRecording, fields: Record<string, unknow
   try {
     res = await fetch(url, r.method === 'GET' ? { method: 'GET' } : { method: r.method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause;
-    throw new NoEndpoint(`no answer from ${t.url} (${cause?.code ?? (e as Error).message})`);
+    throw noAnswer(t, e);
   }
   const text = await res.text();
   try {
@@ -71,11 +75,21 @@ async function send(t: Target, r: LoadedRecording, fields: Record<string, unknow
   }
 }
 
+/** Finishes the emulator's pending tasks; an emulator that does not answer, or refuses, is told as such. */
+async function settle(t: Target): Promise<void> {
+  try {
+    await t.admin.runTasks();
+  } catch (e) {
+    if (e instanceof EmulatorAdminError) throw new UsageError(`${t.url} refused to run its tasks (${e.message}); is --admin-token right?`);
+    throw noAnswer(t, e);
+  }
+}
+
 export async function verifyRecordings(recordings: LoadedRecording[], t: Target): Promise<VerifyResult> {
   const ids = new Map<string, string>();
   const result: VerifyResult = { recordings: recordings.length, differences: 0, actions: {} };
   for (const r of recordings) {
-    if (!midFlight(r)) await t.admin.runTasks();
+    if (!midFlight(r)) await settle(t);
     const actual = await send(t, r, mapIds(r.fields, ids));
     learnIds(r.response.body, actual.body, ids);
     const entry = (result.actions[r.action ?? '(none)'] ??= { calls: 0, differences: [] });

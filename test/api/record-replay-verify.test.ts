@@ -14,7 +14,8 @@ import { buildApp } from '../../src/app.js';
 import { buildConfig } from '../../src/config.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
 import { firstValues, parseQuery } from '../../src/signing/index.js';
-import { runVerify, type VerifyResult } from '../../src/cli/verify.js';
+import net from 'node:net';
+import { NoEndpoint, runVerify, type VerifyResult } from '../../src/cli/verify.js';
 import { UsageError } from '../../src/cli/args.js';
 
 /** The bin's `verify`, from the source, as a user's CI runs it. */
@@ -95,6 +96,14 @@ describe('cds-memcached-emulator verify DIR', () => {
   it('against a running emulator (--endpoint) too, its ids mapped to the recording\'s', async () => {
     const { code, result } = await verifyInProcess([good, '--endpoint', upstream.url]);
     expect([code, result.differences]).toEqual([0, 0]);
+  });
+
+  it('says so when --endpoint does not answer (exit 3 from the bin)', async () => {
+    const s = net.createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    await new Promise((r) => s.close(r));
+    await expect(runVerify([good, '--endpoint', `http://127.0.0.1:${port}`])).rejects.toThrow(new NoEndpoint(`no answer from http://127.0.0.1:${port} (ECONNREFUSED)`));
   });
 
   it('reports each drift of the recorded answers by Action and JSON path, and exits 1 from the bin', async () => {
