@@ -1,5 +1,6 @@
 // app.ts — the emulator's HTTP face, Fastify only: builds the emulator (emulator.ts), then the server around it — what
 // every answer shares (request id, request log, JSON bodies, the error envelope, the drain of a graceful stop), the `api`
+// (or, with --upstream or --replay, the `proxy` or `replay`)
 // and `control-plane` plugins, and the emulator's start and close tied to Fastify's lifecycle. Never listens.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +9,8 @@ import type { Config } from './config.js';
 import { createEmulator, type Emulator, type EmulatorOverrides } from './emulator.js';
 import { registerBodyParser } from './http/body.js';
 import { api } from './http/api.js';
+import { openRecorder, proxy } from './http/proxy.js';
+import { loadReplayer, replay } from './http/replay.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { controlPlane } from './http/control-plane.js';
 import { connectionOptions, trackConnections } from './http/connections.js';
@@ -22,6 +25,9 @@ export interface App {
 }
 
 export async function buildApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<App> {
+  // Proxy and replay modes' folders are read first: a bad one stops the start before anything is built.
+  const writer = config.upstream ? openRecorder(config.record) : undefined;
+  const replayer = !config.upstream && config.replay ? loadReplayer(config.replay) : undefined;
   const emulator = await createEmulator(config, log, overrides);
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -45,7 +51,10 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   const drain = trackConnections(app);
   registerBodyParser(app);
   registerErrorHandling(app, config.bodyLimitBytes);
-  app.register(api, { ctx: emulator.ctx });
+  // Proxy and replay modes answer the signed API instead of the actions (docs/recording.md).
+  if (config.upstream) app.register(proxy, { config, log, writer });
+  else if (replayer) app.register(replay, { ctx: emulator.ctx, replayer });
+  else app.register(api, { ctx: emulator.ctx });
   app.register(controlPlane, { prefix: '/_emulator', emulator, config });
 
   app.addHook('onReady', async () => emulator.start());

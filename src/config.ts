@@ -77,6 +77,8 @@ export function buildConfig(overrides: Partial<Config> = {}, env: Env = process.
   };
   const merged = { ...defaults, ...stripUndefined(overrides) } as Config;
   if (!merged.fixturesDir) merged.fixturesDir = path.join(PROJECT_ROOT, 'fixtures');
+  if (merged.upstream && merged.replay) throw new ConfigError('--upstream and --replay cannot be used together: proxy to the cloud, or answer from recordings');
+  if (merged.record && !merged.upstream) throw new ConfigError('--record needs --upstream (it records what the upstream answers)');
   return Object.freeze(merged);
 }
 

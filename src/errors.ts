@@ -61,6 +61,10 @@ export const Errors = {
   memcachedUnavailable: (why: string) => new ApiError(502, 'MemcachedUnavailable', `memcached 无法访问: ${why}`),
   memcachedRefused: (why: string) => new ApiError(502, 'MemcachedRefused', `memcached 拒绝了命令: ${why}`),
   notThisMemcached: (why: string) => new ApiError(409, 'NotThisMemcached', `实例地址上的 memcached 不是该实例的: ${why}`),
+  // Proxy and replay modes (http/proxy.ts, http/replay.ts; docs/recording.md).
+  upstreamUnavailable: (why: string) => new ApiError(502, 'UpstreamUnavailable', `上游不可用 (the upstream could not be reached: ${why})`),
+  upstreamTimeout: (ms: number) => new ApiError(504, 'UpstreamTimeout', `上游超时 (the upstream did not answer within ${ms} ms)`),
+  replayNoMatch: (why: string) => new ApiError(404, 'ReplayNoMatch', `没有匹配的录制 (no recording matches this call: ${why})`),
   // A reset whose fixtures folder no longer loads changes nothing.
   fixturesUnusable: (why: string) => new ApiError(409, 'FixturesUnusable', `the fixtures folder cannot be loaded, so nothing was reset: ${why}`),
 };

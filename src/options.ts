@@ -41,6 +41,11 @@ export interface Config {
   // Service-container mode.
   advertiseHost: string;
   instancePorts: string;
+  // Record / replay (docs/recording.md).
+  upstream: string;
+  record: string;
+  replay: string;
+  upstreamTimeoutMs: number;
 }
 
 interface Option {
@@ -65,6 +70,10 @@ export const int = (name: string, min: number, max: number) => (v: string) => {
 };
 const onOff = (name: string) => (v: string) => oneOf(name, ['on', 'off'])(v) === 'on';
 const str = (v: string) => v;
+const httpUrl = (name: string) => (v: string) => {
+  if (v !== '' && !/^https?:\/\/[^/?#]+/.test(v)) throw new ConfigError(`${name} must be an http(s) URL, got "${v}"`);
+  return v.replace(/\/+$/, '');
+};
 /** Empty means "not set" (an optional number that falls back to another setting). */
 const optInt = (name: string, min: number, max: number) => (v: string) => (v.trim() === '' ? undefined : int(name, min, max)(v));
 
@@ -92,6 +101,10 @@ export const OPTIONS: Option[] = [
   { flag: 'nonce-capacity', env: 'CDS_EMU_NONCE_CAPACITY', def: '100000', help: 'most SignatureNonces remembered (memory and disk, ~150 bytes each); past it the oldest are forgotten before their window ends (see replay in /_emulator/state)', parse: int('--nonce-capacity', 1, 100_000_000), key: 'nonceCapacity' },
   { flag: 'admin-token', env: 'CDS_EMU_ADMIN_TOKEN', def: '', help: 'if set, every /_emulator/ call needs "Authorization: Bearer <token>"', parse: str, key: 'adminToken', shown: 'none (no token needed)' },
   { flag: 'advertise-host', env: 'CDS_EMU_ADVERTISE_HOST', def: '', help: 'service-container mode: instances listen on all interfaces and Describe returns this host name', parse: str, key: 'advertiseHost', shown: 'none (normal mode)' },
+  { flag: 'upstream', env: 'CDS_EMU_UPSTREAM', def: '', help: 'proxy mode: forward every signed API call unchanged to this base URL (the real cloud) and answer with its reply; the emulator checks no signature and runs no action', parse: httpUrl('--upstream'), key: 'upstream', shown: 'none' },
+  { flag: 'record', env: 'CDS_EMU_RECORD', def: '', help: 'with --upstream: write each exchange to this folder as one JSON file (no Signature, nonce or AccessKeyId; see docs/recording.md)', parse: str, key: 'record', shown: 'none' },
+  { flag: 'replay', env: 'CDS_EMU_REPLAY', def: '', help: 'answer the signed API from the recordings in this folder instead of running actions (signatures checked as --auth says)', parse: str, key: 'replay', shown: 'none' },
+  { flag: 'upstream-timeout-ms', env: 'CDS_EMU_UPSTREAM_TIMEOUT_MS', def: '30000', help: 'how long proxy mode waits for the upstream\'s answer before it answers 504 UpstreamTimeout', parse: int('--upstream-timeout-ms', 1, 3_600_000), key: 'upstreamTimeoutMs' },
   { flag: 'instance-ports', env: 'CDS_EMU_INSTANCE_PORTS', def: '', help: 'FROM-TO: the ports instances get in service-container mode', parse: str, key: 'instancePorts', shown: '11211-11410' },
 ];
 

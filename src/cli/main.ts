@@ -5,6 +5,7 @@ const SUBCOMMANDS = `Commands:
   cds-memcached-emulator [serve] [options]   start the emulator (options below)
   cds-memcached-emulator call <Action> …     sign and send one API call (call --help)
   cds-memcached-emulator wait <Id> <status>  wait for an instance's status or its deletion (wait --help)
+  cds-memcached-emulator verify <DIR>        compare an emulator's answers with recorded ones (verify --help)
 `;
 
 const argv = process.argv.slice(2);
@@ -19,6 +20,17 @@ if (sub === 'call' || sub === 'wait') {
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`cds-memcached-emulator ${sub}: ${(e as Error).message}${usage ? ` (see ${sub} --help)` : ''}\n`);
     code = usage ? 2 : e instanceof NoAnswer ? 3 : 1;
+  }
+  process.exitCode = code;
+} else if (sub === 'verify') {
+  const { runVerify, NoEndpoint } = await import('./verify.js');
+  let code: number;
+  try {
+    code = await runVerify(rest);
+  } catch (e) {
+    const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`cds-memcached-emulator verify: ${(e as Error).message}${usage ? ' (see verify --help)' : ''}\n`);
+    code = usage ? 2 : e instanceof NoEndpoint ? 3 : 1;
   }
   process.exitCode = code;
 } else {

@@ -12,12 +12,12 @@ import { firstValues, parseQuery } from '../signing/index.js';
 import { authorize } from './auth.js';
 import { apiHooks } from './api-hooks.js';
 
-const ROUTES = Object.entries(PRODUCTS).flatMap(([product, p]) => [p.path, ...p.aliases].map((url) => [url, product as Product] as const));
+export const ROUTES = Object.entries(PRODUCTS).flatMap(([product, p]) => [p.path, ...p.aliases].map((url) => [url, product as Product] as const));
 
 const NOT_BUSINESS = new Set<string>(COMMON_PARAMS);
 
 /** Query fields that are not common parameters, then the body's over them; JSON nulls mean "not given". */
-function businessInput(q: Record<string, string>, body: Record<string, unknown> | undefined): Record<string, unknown> {
+export function businessInput(q: Record<string, string>, body: Record<string, unknown> | undefined): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const k in q) if (!NOT_BUSINESS.has(k)) input[k] = q[k];
   // `input.__proto__ = …` would set the prototype rather than a field.
@@ -25,7 +25,7 @@ function businessInput(q: Record<string, string>, body: Record<string, unknown> 
   return input;
 }
 
-function rawQuery(url: string): string {
+export function rawQuery(url: string): string {
   const i = url.indexOf('?');
   return i < 0 ? '' : url.slice(i + 1);
 }

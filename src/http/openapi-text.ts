@@ -35,7 +35,7 @@ export const SIGNING_TEXT = [
 export const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request: a business field, a common parameter, the JSON body or the Action.',
   401: 'Authentication failed.',
-  404: 'No such instance or task (or, for other paths, no such path).',
+  404: 'No such instance or task (or, for other paths, no such path; in replay mode, no recording matches).',
   409: 'The instance is busy or in a status that forbids the call.',
   405: 'A method HTTP cannot route (CONNECT).',
   408: 'The request did not arrive in time.',
@@ -43,5 +43,7 @@ export const STATUS_TEXT: Record<number, string> = {
   414: 'The request line is too long.',
   431: 'The request headers are too large.',
   500: 'Unexpected server error (no internals are shown).',
+  502: 'Proxy mode (--upstream): the upstream could not be reached.',
+  504: 'Proxy mode (--upstream): the upstream did not answer in time.',
   503: 'The state file cannot be written now (full disk, I/O error, read-only file), or the emulator is shutting down: the call was not carried out; read-only calls still answer while the disk is full.',
 };
