@@ -55,8 +55,10 @@ export function buildQuery(opts: CallOptions = {}): string {
 export async function call(emu: Emulator, opts: CallOptions = {}, query = buildQuery(opts)) {
   const path = opts.action === 'DescribeTask' ? '/ccs' : '/memcached';
   const headers: Record<string, string> = { 'user-agent': opts.userAgent ?? 'conformance-test/1.0' };
-  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  if (body !== undefined && opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/json';
+  const text = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  if (text !== undefined && opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/json';
+  // Bytes, not a string: fetch would add a text/plain Content-Type to a string.
+  const body = text === undefined ? undefined : Buffer.from(text);
   const res = await fetch(`${emu.url}${path}?${query}`, { method: opts.method ?? 'POST', headers, body: opts.method === 'GET' ? undefined : body });
   return { status: res.status, body: (await res.json()) as { Code: string; Message: string; Data: unknown } };
 }
