@@ -59,9 +59,11 @@ export function checkRequest(method: string, headers: Headers, out: Deviation[] 
 
 /**
  * The query's names: each common parameter once and present, business fields not in the query (DescribeTask, the
- * emulator's own extension, takes its TaskId in either), nothing unknown. One Map lookup per pair when all is well.
+ * emulator's own extension, takes its TaskId in either), nothing unknown. A conforming query costs one lookup per
+ * common parameter: as many pairs as common parameters, each present, leave no room for a duplicate or a stranger.
  */
 export function checkQueryNames(product: Product, pairs: QueryPairs, q: Record<string, string>, out: Deviation[] | undefined): Deviation[] | undefined {
+  if (pairs.length === COMMON_PARAMS.length && !missingOrEmpty(q)) return out;
   let seen = 0;
   let others: Set<string> | undefined;
   for (let i = 0; i < pairs.length; i++) {
@@ -86,14 +88,14 @@ export function checkQueryNames(product: Product, pairs: QueryPairs, q: Record<s
       }
     }
   }
-  if ((seen | 0) !== ALL_COMMON || hasEmpty(q)) {
+  if (seen !== ALL_COMMON || missingOrEmpty(q)) {
     for (const name of COMMON_PARAMS) if (!q[name]) out = add(out, 'MissingCommonParameter', `${name} is ${Object.hasOwn(q, name) ? 'empty' : 'missing'}`);
   }
   return out;
 }
 
-function hasEmpty(q: Record<string, string>): boolean {
-  for (const name of COMMON_PARAMS) if (q[name] === '') return true;
+function missingOrEmpty(q: Record<string, string>): boolean {
+  for (let i = 0; i < COMMON_PARAMS.length; i++) if (!q[COMMON_PARAMS[i]]) return true;
   return false;
 }
 

@@ -107,6 +107,19 @@ describe('each deviation code (enforce mode)', () => {
   });
 });
 
+describe('with the journal off', () => {
+  it('still counts deviations per client', async () => {
+    const emu = await startEmulator({ journalSize: 0 });
+    try {
+      expect((await call(emu, { userAgent: 'no-journal', extra: [['Foo', '1']], body: { Bar: 1 } })).status).toBe(200);
+      expect(await countsOf(emu, 'no-journal')).toEqual({ UnknownParameter: 1 });
+      expect((await clientOf(emu, 'no-journal'))!.deviations[0].example.detail).toContain('Foo');
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
 describe('in other auth modes', () => {
   const sendAll = async (emu: Emulator) => {
     const good = await emu.http().post(`/memcached?${signedQuery('MemcachedInstanceList')}`).set('user-agent', 'good').send({});
@@ -148,6 +161,13 @@ describe('in other auth modes', () => {
       expect((await call(emu, { userAgent: 'reuse' }, q)).status).toBe(200);
       const d = (await clientOf(emu, 'reuse'))!.deviations;
       expect(d).toEqual([expect.objectContaining({ code: 'NonceReused', count: 2, afterError: 0 })]);
+
+      // The retrying SDK: its retry is answered this time (nothing refuses the nonce), and still reported.
+      await emu.http().post('/_emulator/faults').send({ action: 'MemcachedInstanceList', effect: { type: 'error', status: 503, code: 'ServiceUnavailable', message: 'down' }, count: 1 });
+      const retry = buildQuery({});
+      expect((await call(emu, { userAgent: 'retry' }, retry)).status).toBe(503);
+      expect((await call(emu, { userAgent: 'retry' }, retry)).status).toBe(200);
+      expect((await clientOf(emu, 'retry'))!.deviations).toEqual([expect.objectContaining({ code: 'NonceReused', count: 1, afterError: 1 })]);
     } finally {
       await emu.close();
     }
