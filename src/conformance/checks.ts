@@ -45,9 +45,11 @@ export interface Headers {
   [name: string]: string | string[] | undefined;
 }
 
-/** Method and headers: POST, and a Content-Type on a body. */
-export function checkRequest(method: string, headers: Headers, out: Deviation[] | undefined): Deviation[] | undefined {
+/** Method, path and headers: POST, the product's path, a Content-Type on a body. */
+export function checkRequest(method: string, url: string, headers: Headers, out: Deviation[] | undefined): Deviation[] | undefined {
   if (method !== 'POST') out = add(out, 'MethodNotPost', `sent with ${method}`);
+  // The emulator also answers at / (for a base URL with no product path); the cloud does not.
+  if (url.charCodeAt(1) === 63 /* ? */ || url === '/') out = add(out, 'WrongPath', 'sent to / rather than the product path (/memcached or /ccs)');
   if (headers['content-type'] === undefined) {
     const len = headers['content-length'];
     if ((len !== undefined && len !== '0') || headers['transfer-encoding'] !== undefined) {
@@ -161,6 +163,15 @@ export function checkTimestamp(ts: string | undefined, nowMs: number, windowMs: 
     out = add(out, 'TimestampSkew', `Timestamp ${ts} is ${s} s ${skew < 0 ? 'behind' : 'ahead of'} the emulator's clock, ${where}`);
   }
   return out;
+}
+
+/**
+ * The Content-Type as the client sent it (the pipeline then reads any body as JSON): application/json, perhaps with
+ * parameters. Called before the pipeline rewrites it; undefined (no header) is MissingContentType's, checked later.
+ */
+export function contentTypeDeviation(ct: string | undefined): Deviation | undefined {
+  if (ct === undefined || ct.startsWith('application/json') || /^application\/json\s*(;|$)/i.test(ct)) return undefined;
+  return { code: 'ContentTypeNotJson', detail: cut(`Content-Type: ${ct}`, 512) };
 }
 
 /** Body names: no common parameter in the body, nothing the action does not know. */

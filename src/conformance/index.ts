@@ -5,7 +5,7 @@
 // not match. No HTTP (the pipeline hands it a view of the call), no secrets kept.
 import type { Product } from '../contract/index.js';
 import { canonicalQuery, stringToSign, type QueryPairs, type SignatureVariant } from '../signing/index.js';
-import { add, checkBodyNames, checkCommonValues, checkQueryNames, checkRequest, checkTimestamp, NONE, type Headers } from './checks.js';
+import { add, checkBodyNames, checkCommonValues, checkQueryNames, checkRequest, checkTimestamp, contentTypeDeviation, NONE, type Headers } from './checks.js';
 import { diagnoseMismatch } from './diagnose.js';
 import { ConformanceStore, cut, type Client, type ConformanceReportJson, type DeviationExample } from './report.js';
 
@@ -66,9 +66,10 @@ export class Conformance {
     const ua = view.headers['user-agent'];
     const client = this.store.client(q.AccessKeyId ?? '', typeof ua === 'string' ? ua : undefined, now);
     view.confClient = client;
+    const early = view.confDeviations;
     view.confDeviations = NONE;
 
-    let out = checkRequest(view.method, view.headers, undefined);
+    let out = checkRequest(view.method, view.url, view.headers, early === null ? undefined : [...early]);
     out = checkQueryNames(product, pairs, q, out);
     out = checkCommonValues(q, out);
     out = checkTimestamp(q.Timestamp, now, this.opts.windowMs, out);
@@ -93,6 +94,13 @@ export class Conformance {
     this.count(client, now, out, 0, afterError === true, view, pairs, q);
     view.confDeviations = out;
     return out;
+  }
+
+  /** Before the pipeline rewrites the Content-Type: notes a wrong one for observe() to count. One startsWith when right. */
+  arrived(view: CallView): void {
+    const ct = view.headers['content-type'];
+    const d = contentTypeDeviation(typeof ct === 'string' ? ct : undefined);
+    if (d) view.confDeviations = [d];
   }
 
   /** Checks the body's names once it is read; returns the call's deviations if the body added some, else undefined. */

@@ -20,6 +20,8 @@ export const RULES = {
   BusinessFieldInQuery: 'Business fields travel in the JSON body and common parameters in the query, never the other way round.',
   UnknownParameter: "A call sends only the common parameters and its action's documented fields.",
   MissingContentType: 'A request with a JSON body says so: Content-Type: application/json.',
+  ContentTypeNotJson: 'The body is JSON and its Content-Type says application/json.',
+  WrongPath: 'The Memcached actions are called at /memcached (DescribeTask at /ccs).',
   MethodNotPost: 'Every action is called with POST.',
 } as const;
 

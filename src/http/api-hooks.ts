@@ -94,6 +94,7 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
       : { onError: [(req: FastifyRequest, _reply: FastifyReply, _err: unknown, done: () => void) => (conformance.answeredWithError(req.apiQuery), done())] as onErrorHookHandler[] },
 
     start(req) {
+      conformance.arrived(req);
       if (journal) {
         req.trace = {
           atMs: ctx.clock.wallNow(), method: req.method, path: pathOf(req.url), product, action: null, fields: {}, status: 0, code: '', message: '',

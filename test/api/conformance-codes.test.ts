@@ -44,6 +44,10 @@ describe('each deviation code (enforce mode)', () => {
     ['UnknownParameter (body)', { body: { Foo: 'bar' } }, 200, { UnknownParameter: 2 }],
     ['MissingContentType', { body: { Keyword: 'x' }, contentType: null }, 200, { MissingContentType: 2 }],
     ['MethodNotPost', { method: 'GET' }, 200, { MethodNotPost: 2 }],
+    ['ContentTypeNotJson (text/plain)', { body: { Keyword: 'x' }, contentType: 'text/plain' }, 200, { ContentTypeNotJson: 2 }],
+    ['no deviation for application/json;charset=utf-8', { body: { Keyword: 'x' }, contentType: 'application/json;charset=utf-8' }, 200, {}],
+    ['WrongPath', { path: '/' }, 200, { WrongPath: 2 }],
+    ['no deviation at /memcached/', { path: '/memcached/' }, 200, {}],
   ];
   for (const [name, opts, status, counts] of cases) {
     it(`${name}: counted once per call, the answer unchanged (${status})`, async () => {
