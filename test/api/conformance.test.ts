@@ -94,6 +94,23 @@ describe('GET /_emulator/conformance', () => {
   });
 });
 
+describe('the admin token', () => {
+  it('guards the report as it guards every control-plane call', async () => {
+    const locked = await startEmulator({ adminToken: 'conf-token' });
+    try {
+      const without = await fetch(`${locked.url}/_emulator/conformance`);
+      expect(without.status).toBe(401);
+      expect(((await without.json()) as { Code: string }).Code).toBe('AdminTokenRequired');
+      const del = await fetch(`${locked.url}/_emulator/conformance`, { method: 'DELETE' });
+      expect(del.status).toBe(401);
+      const admin = new EmulatorAdmin({ endpoint: locked.url, adminToken: 'conf-token' });
+      expect((await admin.conformance()).clients).toEqual([]);
+    } finally {
+      await locked.close();
+    }
+  });
+});
+
 describe('the journal entry of a call', () => {
   it('carries its deviations, and an empty list for a conforming call', async () => {
     await call(emu, { userAgent: 'journal', extra: [['Foo', 'x'], ['Keyword', 'k']] });
