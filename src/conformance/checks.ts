@@ -125,6 +125,21 @@ const num = (s: string, i: number, n: number): number => {
   return v;
 };
 
+/** The URL's own percent-encoding: uppercase hex, as the canonical query's. Looks at the two characters after each %. */
+export function checkUrlHex(url: string, out: Deviation[] | undefined): Deviation[] | undefined {
+  for (let i = url.indexOf('%'); i >= 0 && i + 2 < url.length; i = url.indexOf('%', i + 1)) {
+    const a = url.charCodeAt(i + 1);
+    const b = url.charCodeAt(i + 2);
+    // a-f after a % whose other character is a hex digit.
+    if ((a >= 97 && a <= 102 && isHex(b)) || (b >= 97 && b <= 102 && isHex(a))) {
+      return add(out, 'LowercasePercentEncoding', `the query in the URL uses lowercase hex (${url.slice(i, i + 3)})`);
+    }
+  }
+  return out;
+}
+
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
 // Concurrent clients send the same second over and over: remember the last answer.
 let lastTs = '';
 let lastMs: number | undefined;

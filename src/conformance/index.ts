@@ -5,7 +5,7 @@
 // not match. No HTTP (the pipeline hands it a view of the call), no secrets kept.
 import type { Product } from '../contract/index.js';
 import { canonicalQuery, stringToSign, type QueryPairs, type SignatureVariant } from '../signing/index.js';
-import { add, checkBodyNames, checkCommonValues, checkQueryNames, checkRequest, checkTimestamp, contentTypeDeviation, NONE, type Headers } from './checks.js';
+import { add, checkBodyNames, checkCommonValues, checkQueryNames, checkRequest, checkTimestamp, checkUrlHex, contentTypeDeviation, NONE, type Headers } from './checks.js';
 import { diagnoseMismatch } from './diagnose.js';
 import { ConformanceStore, cut, type Client, type ConformanceReportJson, type DeviationExample } from './report.js';
 
@@ -73,6 +73,7 @@ export class Conformance {
     out = checkQueryNames(product, pairs, q, out);
     out = checkCommonValues(q, out);
     out = checkTimestamp(q.Timestamp, now, this.opts.windowMs, out);
+    out = checkUrlHex(view.url, out);
     const variant = view.signVariant;
     if (variant !== null) {
       if (variant === 'space-plus' || variant === 'space-plus-key-ampersand') out = add(out, 'SpaceSignedAsPlus', 'signed with + for a space where the rule says %20');

@@ -4,7 +4,7 @@
 export const RULES = {
   SpaceSignedAsPlus: 'A space in a signed name or value is percent-encoded as %20 in the canonical query, never as +.',
   KeyWithAmpersand: 'The HMAC key is the AccessKeySecret itself, not the secret followed by "&".',
-  LowercasePercentEncoding: 'Percent-encoding in the canonical query and the StringToSign uses uppercase hex digits (%3A, not %3a).',
+  LowercasePercentEncoding: 'Percent-encoding uses uppercase hex digits (%3A, not %3a), in the canonical query, the StringToSign and the URL.',
   UnsortedCanonicalQuery: 'The canonical query lists the parameters sorted by name in byte order, not in the order they were sent.',
   SignedWithOtherMethod: "The StringToSign starts with the request's own HTTP method.",
   UnsignedParameter: 'Every query parameter except Signature is signed, including ones the client adds beyond the common parameters.',

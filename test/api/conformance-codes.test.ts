@@ -27,6 +27,8 @@ describe('each deviation code (enforce mode)', () => {
     ['SpaceSignedAsPlus', { extra: [['Keyword', 'a b']], sts: plusForSpace }, 200, { SpaceSignedAsPlus: 2, BusinessFieldInQuery: 2 }],
     ['KeyWithAmpersand', { key: 'emulator-access-key-secret&' }, 200, { KeyWithAmpersand: 2 }],
     ['LowercasePercentEncoding', { sts: (m, p) => lowerHex(stringToSign(m, lowerHex(canonicalQuery(p)))) }, 401, { LowercasePercentEncoding: 2 }],
+    ['LowercasePercentEncoding (in the URL only)', { encode: (p) => p.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())}`).join('&') }, 200, { LowercasePercentEncoding: 2 }],
+    ['LowercasePercentEncoding (signed and sent so)', { sts: (m, p) => lowerHex(stringToSign(m, lowerHex(canonicalQuery(p)))), encode: (p) => p.map(([k, v]) => `${k}=${lowerHex(encodeURIComponent(v))}`).join('&') }, 401, { LowercasePercentEncoding: 2 }],
     ['UnsortedCanonicalQuery', { sts: (m, p) => stringToSign(m, p.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&')) }, 401, { UnsortedCanonicalQuery: 2 }],
     ['SignedWithOtherMethod', { sts: (_m, p) => stringToSign('GET', canonicalQuery(p)) }, 401, { SignedWithOtherMethod: 2 }],
     ['UnsignedParameter', { extra: [['CustomerId', 'c-1']], unsigned: ['CustomerId'] }, 401, { UnsignedParameter: 2, UnknownParameter: 2 }],
