@@ -1,5 +1,6 @@
 // conformance/rules.ts — the deviation codes the conformance report counts, each with the one-sentence rule of the
 // vendor's contract it rests on (docs/conformance.md explains each). Data only: no checks here.
+import { API_VERSION, SIGNATURE_VERSION } from '../contract/index.js';
 
 export const RULES = {
   SpaceSignedAsPlus: 'A space in a signed name or value is percent-encoded as %20 in the canonical query, never as +.',
@@ -14,7 +15,7 @@ export const RULES = {
   TimestampFormat: 'Timestamp is UTC in the form YYYY-MM-DDThh:mm:ssZ: no fraction of a second, no offset.',
   TimestampSkew: "Timestamp is the client's current UTC time (the emulator warns past 60 s of difference).",
   SignatureMethodSpelling: 'SignatureMethod is HMAC-SHA1, spelled exactly so.',
-  CommonParameterValue: 'SignatureVersion is 1.0 and Version is 2019-08-08.',
+  CommonParameterValue: `SignatureVersion is ${SIGNATURE_VERSION} and Version is ${API_VERSION}.`,
   MissingCommonParameter: 'Every call carries all the common parameters, none empty.',
   DuplicateParameter: 'Each query parameter is sent once.',
   BusinessFieldInQuery: 'Business fields travel in the JSON body and common parameters in the query, never the other way round.',
