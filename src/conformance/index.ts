@@ -82,7 +82,8 @@ export class Conformance {
     if (authCode === 'SignatureDoesNotMatch') {
       const secret = this.opts.secretOf(q.AccessKeyId);
       if (secret !== undefined) {
-        const d = diagnoseMismatch(view.method, pairs, secret, q.Signature ?? '', q.SignatureMethod ?? '');
+        const qi = view.url.indexOf('?');
+        const d = diagnoseMismatch(view.method, qi < 0 ? view.url : view.url.slice(0, qi), pairs, secret, q.Signature ?? '', q.SignatureMethod ?? '');
         out = add(out, d.code, d.detail);
       }
     }

@@ -8,6 +8,7 @@ export const RULES = {
   LowercasePercentEncoding: 'Percent-encoding uses uppercase hex digits (%3A, not %3a), in the canonical query, the StringToSign and the URL.',
   UnsortedCanonicalQuery: 'The canonical query lists the parameters sorted by name in byte order, not in the order they were sent.',
   SignedWithOtherMethod: "The StringToSign starts with the request's own HTTP method.",
+  StringToSignForm: 'The StringToSign is METHOD&%2F& followed by the canonical query percent-encoded once more; %2F whatever the path.',
   UnsignedParameter: 'Every query parameter except Signature is signed, including ones the client adds beyond the common parameters.',
   SignatureMismatch: 'The Signature is the base64 HMAC of the StringToSign; this one matches no variant the emulator knows.',
   SignatureNotEncoded: 'Every query value is percent-encoded for the URL: a + in the Signature travels as %2B.',
@@ -41,6 +42,7 @@ export const SIGNATURE_CODES: ReadonlySet<DeviationCode> = new Set<DeviationCode
   'LowercasePercentEncoding',
   'UnsortedCanonicalQuery',
   'SignedWithOtherMethod',
+  'StringToSignForm',
   'UnsignedParameter',
   'SignatureMismatch',
 ]);
