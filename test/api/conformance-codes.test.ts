@@ -39,6 +39,8 @@ describe('each deviation code (enforce mode)', () => {
     ['TimestampFormat (milliseconds)', { override: { Timestamp: new Date().toISOString() } }, 200, { TimestampFormat: 2 }],
     ['TimestampFormat (an offset)', { override: { Timestamp: new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 19) + '+08:00' } }, 401, { TimestampFormat: 2 }],
     ['TimestampSkew', { override: { Timestamp: ago(5 * 60_000) } }, 200, { TimestampSkew: 2 }],
+    ['TimestampSkew (outside the window)', { override: { Timestamp: ago(20 * 60_000) } }, 401, { TimestampSkew: 2 }],
+    ['no deviation for a Timestamp 20 s old', { override: { Timestamp: ago(20_000) } }, 200, {}],
     ['SignatureMethodSpelling', { override: { SignatureMethod: 'HMAC-SHA-1' } }, 400, { SignatureMethodSpelling: 2 }],
     ['CommonParameterValue', { override: { Version: '2020-01-01' } }, 200, { CommonParameterValue: 2 }],
     ['MissingCommonParameter', { override: { Version: undefined } }, 400, { MissingCommonParameter: 2 }],
