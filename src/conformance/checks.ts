@@ -31,14 +31,22 @@ export function actionFields(product: Product, action: string | undefined): Read
 
 export const NONE: readonly Deviation[] = Object.freeze([]) as readonly Deviation[];
 
-/** Adds a deviation to `list` (allocated on the first one). */
+/** A deviation's detail keeps at most this many characters; a call has at most one deviation per code. */
+export const MAX_DETAIL_CHARS = 512;
+
+/**
+ * Adds a deviation to `list` (allocated on the first one). A code already in it gets the detail appended instead,
+ * within MAX_DETAIL_CHARS: a query of a thousand unknown names makes one bounded entry, not a thousand.
+ */
 export function add(list: Deviation[] | undefined, code: DeviationCode, detail: string): Deviation[] {
-  const d = { code, detail: cut(detail, 512) };
-  if (list) {
-    list.push(d);
+  if (!list) return [{ code, detail: cut(detail, MAX_DETAIL_CHARS) }];
+  for (const d of list) {
+    if (d.code !== code) continue;
+    if (d.detail.length < MAX_DETAIL_CHARS) d.detail = cut(`${d.detail}; ${detail}`, MAX_DETAIL_CHARS);
     return list;
   }
-  return [d];
+  list.push({ code, detail: cut(detail, MAX_DETAIL_CHARS) });
+  return list;
 }
 
 export interface Headers {
@@ -192,14 +200,19 @@ export function contentTypeDeviation(ct: string | undefined): Deviation | undefi
 /** Body names: no common parameter in the body, nothing the action does not know. */
 export function checkBodyNames(product: Product, action: string | undefined, body: Record<string, unknown>, out: Deviation[] | undefined): Deviation[] | undefined {
   let fields: ReadonlySet<string> | undefined;
+  let found = false;
   for (const k in body) {
     if (!Object.hasOwn(body, k)) continue;
     if (COMMON_BIT.has(k)) {
       out = add(out, 'BusinessFieldInQuery', `common parameter ${k} sent in the JSON body, not the query`);
+      found = true;
       continue;
     }
     fields ??= actionFields(product, action);
-    if (!fields.has(k)) out = add(out, 'UnknownParameter', `body field ${k} is not a field of ${action || 'the action'}`);
+    if (!fields.has(k)) {
+      out = add(out, 'UnknownParameter', `body field ${k} is not a field of ${action || 'the action'}`);
+      found = true;
+    }
   }
-  return out;
+  return found ? out : undefined;
 }

@@ -109,11 +109,12 @@ export class Conformance {
   observeBody(view: CallView, product: Product, action: string | undefined, body: unknown): readonly Deviation[] | undefined {
     const client = view.confClient;
     if (client === null || body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
-    const found = checkBodyNames(product, action, body as Record<string, unknown>, undefined);
-    if (found === undefined) return undefined;
     const before = view.confDeviations ?? NONE;
-    const all = before.length === 0 ? found : [...before, ...found];
-    this.count(client, this.opts.now(), all, all.length - found.length, false, view, undefined, undefined);
+    // A copy of the call's list (its entries too: a code already there gets the body's detail appended).
+    const all = checkBodyNames(product, action, body as Record<string, unknown>, before.length === 0 ? undefined : before.map((d) => ({ ...d })));
+    if (all === undefined) return undefined;
+    // Only codes the query did not show are counted again.
+    this.count(client, this.opts.now(), all, before.length, false, view, undefined, undefined);
     view.confDeviations = all;
     return all;
   }
@@ -152,13 +153,10 @@ export class Conformance {
     return this.failed.seenAt(`${q.AccessKeyId}\n${nonce}`, now, windowMs) !== undefined;
   }
 
-  /** Counts list[from..] into the client's record: once per code per call (a code already in list[..from] is not counted again). */
+  /** Counts list[from..] into the client's record (a list holds each code once: add() merges). */
   private count(client: Client, now: number, list: Deviation[], from: number, afterError: boolean, view: CallView, pairs: QueryPairs | undefined, q: Record<string, string> | undefined): void {
     for (let i = from; i < list.length; i++) {
       const d = list[i];
-      let dup = false;
-      for (let j = 0; j < i; j++) if (list[j].code === d.code) dup = true;
-      if (dup) continue;
       this.store.record(client, d.code, now, d.code === 'NonceReused' && afterError, () => example(view, d, pairs, q));
     }
   }

@@ -121,6 +121,18 @@ describe('the journal entry of a call', () => {
     expect(codes).toEqual(['BusinessFieldInQuery', 'UnknownParameter']);
     expect(page.entries[1].deviations.find((d) => d.code === 'UnknownParameter')?.detail).toContain('Foo');
   });
+
+  it('holds one bounded deviation per code, however many names a call gets wrong', async () => {
+    const extra = Array.from({ length: 500 }, (_, i) => [`p${i}`, '1'] as [string, string]);
+    const res = await call(emu, { userAgent: 'many', extra, body: { b1: 1, b2: 2 } });
+    expect(res.status).toBe(200);
+    const page = (await (await fetch(`${emu.url}/_emulator/requests?limit=1`)).json()) as { entries: Array<{ deviations: Array<{ code: string; detail: string }> }> };
+    const d = page.entries[0].deviations;
+    expect(d.map((x) => x.code)).toEqual(['UnknownParameter']);
+    expect(d[0].detail).toContain('p0');
+    expect(d[0].detail.length).toBeLessThan(600);
+    expect(await countsOf(emu, 'many')).toEqual({ UnknownParameter: 1 });
+  });
 });
 
 describe('the answers', () => {
