@@ -17,6 +17,7 @@ import type { Ctx } from './context.js';
 import { NonceGuard, TICK_MS } from './auth/replay.js';
 import { Journal } from './harness/journal.js';
 import { Conformance } from './conformance/index.js';
+import { businessFields } from './actions/index.js';
 import { FaultRules, loadFaultsFile } from './harness/faults.js';
 import { ClockAdvance, type ClockState, type TaskView } from './harness/types.js';
 import { firstProblem, type ClockAdvanced, type EmulatorHealth, type EmulatorState, type ResetResult } from './harness/control-plane.js';
@@ -85,6 +86,7 @@ export async function createEmulator(config: Config, log: Logger, overrides: Emu
       windowMs: config.timestampWindowSec * 1000,
       secretOf: (id) => ctx.fixtures.current.credentials.get(id),
       replayGuarded: config.auth !== 'off' && config.nonceCheck,
+      fields: businessFields(),
     }),
   };
   const delays = taskDelays(config);

@@ -37,3 +37,18 @@ function table(product: Product): Map<string, ActionDef> {
 }
 
 export const ACTIONS: Record<Product, Map<string, ActionDef>> = { memcached: table('memcached'), ccs: table('ccs') };
+
+/** Each product's business fields, by action (from its input schema) and all together; the conformance checks read it. */
+export function businessFields(): Record<Product, { byAction: Map<string, ReadonlySet<string>>; any: ReadonlySet<string> }> {
+  const of = (product: Product) => {
+    const byAction = new Map<string, ReadonlySet<string>>();
+    const any = new Set<string>();
+    for (const [name, def] of ACTIONS[product]) {
+      const fields = new Set(Object.keys((def.schema as { properties?: Record<string, unknown> }).properties ?? {}));
+      byAction.set(name, fields);
+      for (const f of fields) any.add(f);
+    }
+    return { byAction, any };
+  };
+  return { memcached: of('memcached'), ccs: of('ccs') };
+}

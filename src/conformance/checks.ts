@@ -1,7 +1,6 @@
 // conformance/checks.ts — the cheap checks run on every signed call: each looks at one thing with a comparison or an
 // indexOf and allocates only when it finds a deviation. Pure: no HTTP, no state (the nonce memory is in index.ts).
 import { API_VERSION, COMMON_PARAMS, SIGNATURE_VERSION, type Product } from '../contract/index.js';
-import { ACTIONS } from '../actions/index.js';
 import type { QueryPairs } from '../signing/index.js';
 import { SKEW_WARN_MS, type Deviation, type DeviationCode } from './rules.js';
 import { cut } from './report.js';
@@ -10,23 +9,13 @@ import { cut } from './report.js';
 const COMMON_BIT: ReadonlyMap<string, number> = new Map(COMMON_PARAMS.map((name, i) => [name, 1 << i]));
 const ALL_COMMON = (1 << COMMON_PARAMS.length) - 1;
 
-/** The business fields of each action, from its schema; and every business field of a product (for an unknown Action). */
-function fieldsOf(product: Product): { byAction: Map<string, ReadonlySet<string>>; any: ReadonlySet<string> } {
-  const byAction = new Map<string, ReadonlySet<string>>();
-  const any = new Set<string>();
-  for (const [name, def] of ACTIONS[product]) {
-    const props = (def.schema as { properties?: Record<string, unknown> }).properties ?? {};
-    const fields = new Set(Object.keys(props));
-    byAction.set(name, fields);
-    for (const f of fields) any.add(f);
-  }
-  return { byAction, any };
-}
-const FIELDS: Record<Product, ReturnType<typeof fieldsOf>> = { memcached: fieldsOf('memcached'), ccs: fieldsOf('ccs') };
+/** Each product's business fields: by action (from its schema), and all of them (for an unknown Action). Built by the
+ *  action tables (actions/index.ts) and handed in, so this module does not import the actions. */
+export type ActionFields = Readonly<Record<Product, { byAction: ReadonlyMap<string, ReadonlySet<string>>; any: ReadonlySet<string> }>>;
 
 /** The fields of the call's action (or, for an unknown one, of any action of the product). */
-export function actionFields(product: Product, action: string | undefined): ReadonlySet<string> {
-  return (action !== undefined && FIELDS[product].byAction.get(action)) || FIELDS[product].any;
+export function actionFields(table: ActionFields, product: Product, action: string | undefined): ReadonlySet<string> {
+  return (action !== undefined && table[product].byAction.get(action)) || table[product].any;
 }
 
 export const NONE: readonly Deviation[] = Object.freeze([]) as readonly Deviation[];
@@ -72,7 +61,7 @@ export function checkRequest(method: string, url: string, headers: Headers, out:
  * emulator's own extension, takes its TaskId in either), nothing unknown. A conforming query costs one lookup per
  * common parameter: as many pairs as common parameters, each present, leave no room for a duplicate or a stranger.
  */
-export function checkQueryNames(product: Product, pairs: QueryPairs, q: Record<string, string>, out: Deviation[] | undefined): Deviation[] | undefined {
+export function checkQueryNames(table: ActionFields, product: Product, pairs: QueryPairs, q: Record<string, string>, out: Deviation[] | undefined): Deviation[] | undefined {
   if (pairs.length === COMMON_PARAMS.length && !missingOrEmpty(q)) return out;
   let seen = 0;
   let others: Set<string> | undefined;
@@ -89,7 +78,7 @@ export function checkQueryNames(product: Product, pairs: QueryPairs, q: Record<s
     others.add(k);
   }
   if (others) {
-    const fields = actionFields(product, q.Action);
+    const fields = actionFields(table, product, q.Action);
     for (const k of others) {
       if (fields.has(k)) {
         if (product !== 'ccs') out = add(out, 'BusinessFieldInQuery', `business field ${k} sent in the query, not the JSON body`);
@@ -198,7 +187,7 @@ export function contentTypeDeviation(ct: string | undefined): Deviation | undefi
 }
 
 /** Body names: no common parameter in the body, nothing the action does not know. */
-export function checkBodyNames(product: Product, action: string | undefined, body: Record<string, unknown>, out: Deviation[] | undefined): Deviation[] | undefined {
+export function checkBodyNames(table: ActionFields, product: Product, action: string | undefined, body: Record<string, unknown>, out: Deviation[] | undefined): Deviation[] | undefined {
   let fields: ReadonlySet<string> | undefined;
   let found = false;
   for (const k in body) {
@@ -208,7 +197,7 @@ export function checkBodyNames(product: Product, action: string | undefined, bod
       found = true;
       continue;
     }
-    fields ??= actionFields(product, action);
+    fields ??= actionFields(table, product, action);
     if (!fields.has(k)) {
       out = add(out, 'UnknownParameter', `body field ${k} is not a field of ${action || 'the action'}`);
       found = true;

@@ -5,7 +5,7 @@
 // not match. No HTTP (the pipeline hands it a view of the call), no secrets kept.
 import type { Product } from '../contract/index.js';
 import { canonicalQuery, stringToSign, type QueryPairs, type SignatureVariant } from '../signing/index.js';
-import { add, checkBodyNames, checkCommonValues, checkQueryNames, checkRequest, checkTimestamp, checkUrlHex, contentTypeDeviation, NONE, type Headers } from './checks.js';
+import { add, checkBodyNames, checkCommonValues, checkQueryNames, checkRequest, checkTimestamp, checkUrlHex, contentTypeDeviation, NONE, type ActionFields, type Headers } from './checks.js';
 import { diagnoseMismatch } from './diagnose.js';
 import { ConformanceStore, cut, type Client, type ConformanceReportJson, type DeviationExample } from './report.js';
 
@@ -44,6 +44,8 @@ export interface ConformanceOptions {
    * call it refuses with SignatureNonceUsed, and no nonce of a conforming call needs remembering here.
    */
   replayGuarded: boolean;
+  /** Which business fields each action takes (actions/index.ts `actionFields()`). */
+  fields: ActionFields;
 }
 
 export class Conformance {
@@ -70,7 +72,7 @@ export class Conformance {
     view.confDeviations = NONE;
 
     let out = checkRequest(view.method, view.url, view.headers, early === null ? undefined : [...early]);
-    out = checkQueryNames(product, pairs, q, out);
+    out = checkQueryNames(this.opts.fields, product, pairs, q, out);
     out = checkCommonValues(q, out);
     out = checkTimestamp(q.Timestamp, now, this.opts.windowMs, out);
     out = checkUrlHex(view.url, out);
@@ -111,7 +113,7 @@ export class Conformance {
     if (client === null || body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
     const before = view.confDeviations ?? NONE;
     // A copy of the call's list (its entries too: a code already there gets the body's detail appended).
-    const all = checkBodyNames(product, action, body as Record<string, unknown>, before.length === 0 ? undefined : before.map((d) => ({ ...d })));
+    const all = checkBodyNames(this.opts.fields, product, action, body as Record<string, unknown>, before.length === 0 ? undefined : before.map((d) => ({ ...d })));
     if (all === undefined) return undefined;
     // Only codes the query did not show are counted again.
     this.count(client, this.opts.now(), all, before.length, false, view, undefined, undefined);

@@ -4,10 +4,11 @@ import { Conformance, MAX_CLIENTS, NONCE_MEMORY, type CallView } from '../../src
 import { strictTimestampMs } from '../../src/conformance/checks.js';
 import { commonParams } from '../../src/contract/index.js';
 import { firstValues, timestampNow } from '../../src/signing/index.js';
+import { businessFields } from '../../src/actions/index.js';
 
 function setup() {
   let now = Date.parse('2026-11-30T09:00:00Z');
-  const conf = new Conformance({ now: () => now, windowMs: 900_000, secretOf: () => undefined, replayGuarded: false });
+  const conf = new Conformance({ now: () => now, windowMs: 900_000, secretOf: () => undefined, replayGuarded: false, fields: businessFields() });
   const send = (ua: string, opts: { nonce?: string; accessKeyId?: string } = {}) => {
     const pairs = commonParams({ action: 'MemcachedInstanceList', accessKeyId: opts.accessKeyId ?? 'ak', nonce: opts.nonce, timestamp: timestampNow(new Date(now)) });
     pairs.push(['Signature', 'x']);
