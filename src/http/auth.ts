@@ -42,8 +42,13 @@ function nextTurn(): Promise<void> {
   return turn;
 }
 
-/** Throws the first violation, in the order the cloud reports them. */
-export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
+const ANSWERED: Promise<void> = Promise.resolve();
+
+/**
+ * Throws the first violation, in the order the cloud reports them; otherwise the promise says when the call may be
+ * answered (its nonce committed, or the turn's end). Not async: on the hot path a promise per call costs.
+ */
+export function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
   for (const name of COMMON_PARAMS) if (!q[name]) throw Errors.missingParameter(name);
   if (!SIGNATURE_METHODS.has(q.SignatureMethod)) throw Errors.invalidCommonParameter('SignatureMethod', 'must be HMAC-SHA1 or HmacSHA256');
   if (q.SignatureVersion !== SIGNATURE_VERSION) throw Errors.invalidCommonParameter('SignatureVersion', `must be ${SIGNATURE_VERSION}`);
@@ -56,23 +61,19 @@ export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs
   if (Math.abs(now - ts) > windowMs) throw Errors.requestExpired(`Timestamp ${q.Timestamp} is more than ${ctx.config.timestampWindowSec} s from the server clock`);
   if (!verify(method, pairs, secret, q.Signature, q.SignatureMethod)) throw Errors.signatureMismatch();
   if (!ctx.config.nonceCheck) return nextTurn();
-  if (!(await ctx.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs, now))) {
-    throw Errors.nonceUsed(q.SignatureNonce);
-  }
+  if (!ctx.nonces.accept(q.AccessKeyId, q.SignatureNonce, ts + windowMs, now)) throw Errors.nonceUsed(q.SignatureNonce);
+  return ctx.nonces.committed();
 }
 
-/** Applies the auth mode: enforce throws, report records and lets the request through, off skips. */
-export async function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
+/** Applies the auth mode: enforce rejects, report records and lets the request through, off skips. */
+export function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
   if (ctx.config.auth === 'off') return nextTurn();
   try {
-    await checkSignature(ctx, req.method, pairs, q);
+    return checkSignature(ctx, req.method, pairs, q);
   } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    if (ctx.config.auth !== 'report') {
-      // A refusal is answered with the turn's other calls too (see nextTurn).
-      await nextTurn();
-      throw e;
-    }
+    if (!(e instanceof ApiError)) return Promise.reject(e);
+    // A refusal is answered with the turn's other calls too (see nextTurn).
+    if (ctx.config.auth !== 'report') return nextTurn().then(() => Promise.reject(e));
     ctx.authViolations.push({
       at: new Date(ctx.clock.now()).toISOString(),
       requestId: req.id,
@@ -83,5 +84,6 @@ export async function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs
     });
     if (ctx.authViolations.length > 200) ctx.authViolations.shift();
     req.log.warn({ code: e.code, action: q.Action }, 'auth violation accepted (report mode)');
+    return ANSWERED;
   }
 }
