@@ -1,0 +1,47 @@
+// bench/ab.ts — A/B of the server's CPU per request between bundles (e.g. dist0/ built from the last commit and dist/):
+// each emulator (--backend none, one instance) gets the same pre-signed load in turn, BENCH_AB_ROUNDS times, and the
+// median µs/request of each is printed with the ratio. Loopback only; bounded by the fixed request counts.
+import autocannon from 'autocannon';
+import path from 'node:path';
+import { CdsMemcachedClient } from '../src/client/index.js';
+import { DOC_CREATE, ROOT, median, procCpuMs, startServer, stopChild, tmpDir } from './lib.js';
+
+const BUNDLES = (process.env.BENCH_AB_BUNDLES ?? 'dist0,dist').split(',');
+const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 5);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
+const CASE = process.env.BENCH_AB_CASE ?? 'describe'; // describe | refused | list | task
+const EXTRA = (process.env.BENCH_EMU_ARGS ?? '').split(' ').filter(Boolean);
+const bad = (q: string) => q.replace(/(^|&)Signature=([^&]*)/, (_m, pre: string, v: string) => `${pre}Signature=${'A'.repeat(decodeURIComponent(v).length)}`);
+
+const { dir, cleanup } = tmpDir('cds-ab-');
+const emus: Array<{ b: string; e: Awaited<ReturnType<typeof startServer>>; client: CdsMemcachedClient; instanceId: string; taskId: number; runs: number[] }> = [];
+try {
+  for (const b of BUNDLES) {
+    const e = await startServer('node', [path.join(ROOT, b, 'server.mjs'), '--port', '0', '--data', path.join(dir, `${b}.db`), '--backend', 'none', '--task-delay-ms', '0', '--log-level', 'info', ...EXTRA]);
+    const client = new CdsMemcachedClient({ endpoint: e.url });
+    const c = await client.createMemcachedInstance(DOC_CREATE);
+    await client.waitForStatus(c.InstanceIds[0], ['running'], 10_000, 5);
+    emus.push({ b, e, client, instanceId: c.InstanceIds[0], taskId: c.TaskIds[0], runs: [] as number[] });
+  }
+  const load = async (x: (typeof emus)[number], n: number) => {
+    const action = CASE === 'list' ? 'MemcachedInstanceList' : CASE === 'task' ? 'DescribeTask' : 'DescribeMemcachedInstance';
+    const product = CASE === 'task' ? 'ccs' : 'memcached';
+    const body = JSON.stringify(CASE === 'task' ? { TaskId: x.taskId } : CASE === 'list' ? {} : { InstanceId: x.instanceId });
+    const paths = Array.from({ length: n }, () => {
+      const q = x.client.signedQuery(action);
+      return `/${product}?${CASE === 'refused' ? bad(q) : q}`;
+    });
+    let next = 0;
+    const cpu0 = procCpuMs(x.e.pid)!;
+    const r = await autocannon({ url: x.e.url, connections: 50, amount: n, timeout: 10, requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, body, setupRequest: (req) => ({ ...req, path: paths[next++] }) }] });
+    if (r.errors + r.timeouts > 0 || (CASE !== 'refused' && r.non2xx > 0)) throw new Error(`${x.b}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+    return ((procCpuMs(x.e.pid)! - cpu0) * 1000) / r.requests.total;
+  };
+  for (const x of emus) await load(x, 3000);
+  for (let i = 0; i < ROUNDS; i++) for (const x of i % 2 ? [...emus].reverse() : emus) x.runs.push(await load(x, REQUESTS));
+  const base = median(emus[0].runs);
+  for (const x of emus) process.stdout.write(`${CASE} ${EXTRA.join(' ')} ${x.b}: median ${median(x.runs).toFixed(1)} us/req [${x.runs.map((r) => r.toFixed(0)).join(' ')}]  ÷ ${emus[0].b}: ${(median(x.runs) / base).toFixed(2)}\n`);
+} finally {
+  for (const x of emus) await stopChild(x.e);
+  cleanup();
+}
