@@ -39,6 +39,8 @@ type Args = [obj: unknown, msg?: string, ...rest: unknown[]];
  * what a call does log carries the same bindings as before.
  */
 export function lazyChildLogger(parent: Logger, bindings: pino.Bindings, opts: pino.ChildLoggerOptions): Logger {
+  // A route with a level of its own gets its child at once: the lazy one answers isLevelEnabled with the parent's level.
+  if (opts.level !== undefined && opts.level !== parent.level) return parent.child(bindings, opts);
   return new LazyChild(parent, bindings, opts) as unknown as Logger;
 }
 
