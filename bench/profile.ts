@@ -8,7 +8,7 @@ import { CdsMemcachedClient } from '../src/client/index.js';
 import { DOC_CREATE, ROOT, procCpuMs, startServer, stopChild, tmpDir } from './lib.js';
 
 const REQUESTS = Number(process.env.BENCH_PROFILE_REQUESTS ?? 60_000);
-const CASE = process.env.BENCH_PROFILE_CASE ?? 'describe'; // describe | refused
+const CASE = process.env.BENCH_PROFILE_CASE ?? 'describe'; // describe | refused | list (of 1)
 const EXTRA = (process.env.BENCH_EMU_ARGS ?? '').split(' ').filter(Boolean);
 const OUT = process.env.BENCH_PROFILE_DIR;
 
@@ -43,7 +43,7 @@ try {
   const body = JSON.stringify({ InstanceId: instanceId });
   const bad = (q: string) => q.replace(/(^|&)Signature=([^&]*)/, (_m, pre: string, v: string) => `${pre}Signature=${'A'.repeat(decodeURIComponent(v).length)}`);
   const paths = Array.from({ length: REQUESTS }, () => {
-    const q = client.signedQuery('DescribeMemcachedInstance');
+    const q = client.signedQuery(CASE === 'list' ? 'MemcachedInstanceList' : 'DescribeMemcachedInstance');
     return `/memcached?${CASE === 'refused' ? bad(q) : q}`;
   });
   let next = 0;
