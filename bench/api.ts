@@ -17,6 +17,9 @@ const WARMUP_REQUESTS = 3000;
 const STARTUP_RUNS = 5;
 const IDLE_MS = 3000;
 const DEADLINE_MS = 240_000; // the whole run, whatever happens
+/** Only the cases whose name contains one of these (comma-separated, case-insensitive); start-up runs are skipped then. */
+const ONLY = (process.env.BENCH_CASES ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+const wanted = (name: string) => ONLY.length === 0 || ONLY.some((s) => name.toLowerCase().includes(s));
 /** Goal of issue 15: bare ÷ emulator CPU per request. */
 const GOAL = 0.8;
 
@@ -138,7 +141,7 @@ async function compiledBuild(dir: string) {
   const build = spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   const buildMs = round(performance.now() - t0, 0);
   if (build.status !== 0 || !existsSync(BUNDLE_ENTRY[0])) return { buildMs, error: `build failed (exit ${build.status}): ${(build.stdout + build.stderr).slice(0, 500)}` };
-  const runs = await startupSeries(BUNDLE_ENTRY, dir, 'bundle');
+  const runs = ONLY.length ? [] : await startupSeries(BUNDLE_ENTRY, dir, 'bundle');
   const c = await startServer('node', emulatorArgs(BUNDLE_ENTRY, 0, path.join(dir, 'bundle-rss.db')));
   await sleep(1000);
   const rssAfterStartKb = rssKb(c.pid);
@@ -212,6 +215,7 @@ async function main() {
 
     const rows = [];
     for (const [route, c, emu] of cases) {
+      if (!wanted(c.name)) continue;
       note(c.name);
       rows.push(await measureCase(c, emu, bare, route));
     }
@@ -221,9 +225,9 @@ async function main() {
     for (const c of [...others, hundred, bare]) await stopChild(c);
 
     note('start-up runs');
-    const tsxRuns = await startupSeries(TSX_ENTRY, dir, 'tsx');
+    const tsxRuns = ONLY.length ? [] : await startupSeries(TSX_ENTRY, dir, 'tsx');
     // `npm start` itself: scripts/start.mjs checks dist/ against the sources (current here: just built) and runs it.
-    const npmStartRuns = await startupSeries([path.join(ROOT, 'scripts/start.mjs')], dir, 'npm-start');
+    const npmStartRuns = ONLY.length ? [] : await startupSeries([path.join(ROOT, 'scripts/start.mjs')], dir, 'npm-start');
     const tsxMedian = median(tsxRuns);
     const compiledMedian = 'runs' in compiled && compiled.runs ? median(compiled.runs) : null;
 

@@ -4,8 +4,10 @@
 // and `control-plane` plugins, and the emulator's start and close tied to Fastify's lifecycle. Never listens.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { parse as parseQueryString } from 'node:querystring';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { lazyChildLogger } from './logger.js';
 import { createEmulator, type Emulator, type EmulatorOverrides } from './emulator.js';
 import { registerBodyParser } from './http/body.js';
 import { api } from './http/api.js';
@@ -34,6 +36,9 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => randomUUID(),
+    childLoggerFactory: (parent, bindings, opts) => lazyChildLogger(parent as Logger, bindings, opts) as FastifyBaseLogger,
+    // The API reads its raw query itself (api.ts), so the router does not parse one; the control plane's is parsed below.
+    routerOptions: { querystringParser: () => ({}) },
     // During a graceful stop the drain answers new calls itself, in the envelope (http/connections.ts).
     return503OnClosing: false,
     // Bounds on receiving a request; none on answering (a latency fault may hold a call for minutes).
@@ -45,6 +50,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   // Callback style: an async hook costs a promise per request on the hottest path.
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    if (req.url.startsWith(CONTROL_PLANE_PREFIX)) req.query = controlPlaneQuery(req.url);
     done();
   });
   logRequests(app, log);
@@ -55,7 +61,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   if (config.upstream) app.register(proxy, { config, log, writer });
   else if (replayer) app.register(replay, { ctx: emulator.ctx, replayer });
   else app.register(api, { ctx: emulator.ctx });
-  app.register(controlPlane, { prefix: '/_emulator', emulator, config });
+  app.register(controlPlane, { prefix: CONTROL_PLANE_PREFIX, emulator, config });
 
   app.addHook('onReady', async () => emulator.start());
   // A graceful stop: no task starts from now on, while calls in flight get their grace; then held calls are released
@@ -67,6 +73,14 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   });
   app.addHook('onClose', async () => emulator.close());
   return { app, emulator, hurryClose: () => drain.hurry() };
+}
+
+const CONTROL_PLANE_PREFIX = '/_emulator';
+
+/** The control plane's query, parsed as Fastify's router would (repeated names become arrays, + is a space). */
+function controlPlaneQuery(url: string): Record<string, unknown> {
+  const i = url.indexOf('?');
+  return i < 0 ? {} : { ...parseQueryString(url.slice(i + 1)) };
 }
 
 /**

@@ -5,10 +5,6 @@
 import type { NonceEntry, NonceRepo } from '../store/nonces.js';
 import { storageFailure } from '../store/failure.js';
 
-interface Waiting extends NonceEntry {
-  resolve(fresh: boolean): void;
-}
-
 interface Log {
   warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
@@ -64,7 +60,10 @@ export class NonceGuard {
   private nextSeq = 0;
   /** Every seq below this has been forgotten. */
   private tail = 0;
-  private batch: Waiting[] = [];
+  private batch: NonceEntry[] = [];
+  /** Resolves once this turn's batch is committed: one promise shared by every call of the turn, none per call. */
+  private committedTurn: Promise<void> | undefined;
+  private resolveTurn: (() => void) | undefined;
   private evictedEarly = 0;
   /** When the newest nonce forgotten before its window ended had been seen; -Infinity if none. */
   private lastEarlySeenAt = -Infinity;
@@ -110,9 +109,17 @@ export class NonceGuard {
 
   /** Resolves false for a replay; true once the nonce is recorded (durably, unless the state file refuses writes). O(1). */
   remember(accessKeyId: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
+    return this.accept(accessKeyId, nonce, expiresAt, now) ? this.committed().then(() => true) : Promise.resolve(false);
+  }
+
+  /**
+   * The request path's form of remember(): false for a replay; true once queued, and the call may be answered when
+   * committed() resolves. O(1), no promise per call.
+   */
+  accept(accessKeyId: string, nonce: string, expiresAt: number, now: number): boolean {
     const k = key(accessKeyId, nonce);
     // A remembered nonce past its expiry could only come with a Timestamp the window already refuses.
-    if (this.index.has(k)) return Promise.resolve(false);
+    if (this.index.has(k)) return false;
     this.forgetExpired(now, FORGET_PER_REQUEST);
     const seq = this.nextSeq++;
     const slot = seq % this.capacity;
@@ -127,10 +134,15 @@ export class NonceGuard {
     this.expiries[slot] = expiresAt;
     this.seen[slot] = now;
     this.index.set(k, seq);
-    return new Promise((resolve) => {
-      if (this.batch.length === 0) setImmediate(() => this.flush());
-      this.batch.push({ slot, seq, accessKeyId, nonce, expiresAt, seenAt: now, resolve });
-    });
+    if (this.batch.length === 0) setImmediate(() => this.flush());
+    this.batch.push({ slot, seq, accessKeyId, nonce, expiresAt, seenAt: now });
+    return true;
+  }
+
+  /** Resolves once every nonce accepted so far is recorded (the turn's group commit). */
+  committed(): Promise<void> {
+    if (this.batch.length === 0) return Promise.resolve();
+    return (this.committedTurn ??= new Promise<void>((resolve) => (this.resolveTurn = resolve)));
   }
 
   /** Background step: forgets a bounded number of expired nonces (oldest first) and closes an episode that is over. */
@@ -205,6 +217,8 @@ export class NonceGuard {
     const batch = this.batch;
     if (batch.length === 0) return;
     this.batch = [];
+    const resolveTurn = this.resolveTurn;
+    this.committedTurn = this.resolveTurn = undefined;
     try {
       this.repo.putMany(batch);
       // The state file takes writes again: what it refused before goes next.
@@ -213,7 +227,7 @@ export class NonceGuard {
       this.keepUnsaved(batch, err);
     }
     // Recorded either way: a replay is refused from memory even when the disk said no.
-    for (const w of batch) w.resolve(true);
+    resolveTurn?.();
   }
 
   private keepUnsaved(entries: NonceEntry[], err: unknown): void {

@@ -26,7 +26,7 @@ export interface CallView {
   url: string;
   headers: Headers;
   /** The lenient variant the signature matched (http/auth.ts sets it), null for the exact one or none checked. */
-  signVariant: SignatureVariant | null;
+  signVariant: SignatureVariant | 'mismatch' | null;
   /** The call's client, once observed. */
   confClient: Client | null;
   /** The call's deviations so far (the shared empty array when none). */

@@ -20,7 +20,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     trace: Trace | null;
     /** The lenient signature variant the call matched (http/auth.ts), and the conformance report's view of the call. */
-    signVariant: SignatureVariant | null;
+    signVariant: SignatureVariant | 'mismatch' | null;
     confClient: ConformanceClient | null;
     confDeviations: readonly Deviation[] | null;
   }
@@ -109,7 +109,7 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
       const q = req.apiQuery;
       const violation = reportMode ? ctx.authViolations.at(-1) : undefined;
       // Passive: the conformance checks only count what the call did.
-      const deviations = conformance.observe(req, product, pairs, q, err instanceof ApiError ? err.code : violation?.requestId === req.id ? violation.code : undefined);
+      const deviations = conformance.observe(req, product, pairs, q, err instanceof ApiError ? err.code : violation?.requestId === req.id ? violation.code : req.signVariant === 'mismatch' ? 'SignatureDoesNotMatch' : undefined);
       if (!t) return;
       t.deviations = deviations as JournalRecord['deviations'];
       const accepted = err === undefined && violation?.requestId === req.id;

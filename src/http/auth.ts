@@ -42,8 +42,13 @@ function nextTurn(): Promise<void> {
   return turn;
 }
 
-/** Throws the first violation, in the order the cloud reports them. */
-export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>, out?: { signVariant: SignatureVariant | null }): Promise<void> {
+const ANSWERED: Promise<void> = Promise.resolve();
+
+/**
+ * Throws the first violation, in the order the cloud reports them; otherwise the promise says when the call may be
+ * answered (its nonce committed, or the turn's end). Not async: on the hot path a promise per call costs.
+ */
+export function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>, out?: { signVariant: SignatureVariant | 'mismatch' | null }): Promise<void> {
   for (const name of COMMON_PARAMS) if (!q[name]) throw Errors.missingParameter(name);
   if (!SIGNATURE_METHODS.has(q.SignatureMethod)) throw Errors.invalidCommonParameter('SignatureMethod', 'must be HMAC-SHA1 or HmacSHA256');
   if (q.SignatureVersion !== SIGNATURE_VERSION) throw Errors.invalidCommonParameter('SignatureVersion', `must be ${SIGNATURE_VERSION}`);
@@ -59,23 +64,22 @@ export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs
   // The conformance report wants to know a client signed a lenient variant (conformance/).
   if (variant !== 'exact' && out) out.signVariant = variant;
   if (!ctx.config.nonceCheck) return nextTurn();
-  if (!(await ctx.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs, now))) {
-    throw Errors.nonceUsed(q.SignatureNonce);
-  }
+  if (!ctx.nonces.accept(q.AccessKeyId, q.SignatureNonce, ts + windowMs, now)) throw Errors.nonceUsed(q.SignatureNonce);
+  return ctx.nonces.committed();
 }
 
-/** Applies the auth mode: enforce throws, report records and lets the request through, off skips. */
-export async function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
-  if (ctx.config.auth === 'off') return nextTurn();
+/** Applies the auth mode: enforce rejects, report records and lets the request through, off skips. */
+export function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
+  if (ctx.config.auth === 'off') {
+    noteSignature(ctx, req, pairs, q);
+    return nextTurn();
+  }
   try {
-    await checkSignature(ctx, req.method, pairs, q, req);
+    return checkSignature(ctx, req.method, pairs, q, req);
   } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    if (ctx.config.auth !== 'report') {
-      // A refusal is answered with the turn's other calls too (see nextTurn).
-      await nextTurn();
-      throw e;
-    }
+    if (!(e instanceof ApiError)) return Promise.reject(e);
+    // A refusal is answered with the turn's other calls too (see nextTurn).
+    if (ctx.config.auth !== 'report') return nextTurn().then(() => Promise.reject(e));
     ctx.authViolations.push({
       at: new Date(ctx.clock.now()).toISOString(),
       requestId: req.id,
@@ -86,5 +90,18 @@ export async function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs
     });
     if (ctx.authViolations.length > 200) ctx.authViolations.shift();
     req.log.warn({ code: e.code, action: q.Action }, 'auth violation accepted (report mode)');
+    return ANSWERED;
   }
+}
+
+/**
+ * With --auth off nothing is refused, but the conformance report still learns how a signed call was signed: one HMAC,
+ * as the default mode pays anyway (a call without a Signature, or with an unknown key, is not looked at).
+ */
+function noteSignature(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): void {
+  if (!q.Signature || !q.AccessKeyId || !SIGNATURE_METHODS.has(q.SignatureMethod)) return;
+  const secret = ctx.fixtures.current.credentials.get(q.AccessKeyId);
+  if (secret === undefined) return;
+  const variant = verifyVariant(req.method, pairs, secret, q.Signature, q.SignatureMethod);
+  req.signVariant = variant === undefined ? 'mismatch' : variant === 'exact' ? null : variant;
 }

@@ -151,13 +151,15 @@ describe('in other auth modes', () => {
     }
   });
 
-  it('off: signatures are not checked, so no signature code; the rest is still reported', async () => {
+  it('off: nothing is refused, and signatures are still diagnosed for the report', async () => {
     const emu = await startEmulator({ auth: 'off' });
     try {
       expect(await sendAll(emu)).toEqual({ good: 200, wrongKey: 200, unknown: 200 });
       expect(await countsOf(emu, 'good')).toEqual({});
-      expect(await countsOf(emu, 'wrong-key')).toEqual({});
+      expect(await countsOf(emu, 'wrong-key')).toEqual({ SignatureMismatch: 1 });
       expect(await countsOf(emu, 'unknown')).toEqual({ UnknownParameter: 1 });
+      expect((await call(emu, { userAgent: 'plus', extra: [['Keyword', 'a b']], sts: plusForSpace })).status).toBe(200);
+      expect(await countsOf(emu, 'plus')).toEqual({ SpaceSignedAsPlus: 1, BusinessFieldInQuery: 1 });
     } finally {
       await emu.close();
     }

@@ -45,6 +45,12 @@ describe('the request log', () => {
     expect(logged(missing.headers['x-request-id'])).toEqual([expect.objectContaining({ code: 'NotFound', status: 404 })]);
   });
 
+  it("binds each line to its call's reqId, as Fastify's request logger does", async () => {
+    const bad = await rawRequest(url, { path: `/memcached?${signedQuery('DescribeMemcachedInstance', { secret: 'wrong' })}`, body: '{}' });
+    const id = bad.headers['x-request-id'];
+    expect(logged(id)).toEqual([expect.objectContaining({ reqId: id, requestId: id, code: 'SignatureDoesNotMatch' })]);
+  });
+
   it('leaves successes out at info', async () => {
     const ok = await rawRequest(url, { method: 'GET', path: '/_emulator/health' });
     expect(ok.status).toBe(200);
