@@ -5,6 +5,7 @@ import type { Ids } from './ids.js';
 import type { NonceGuard } from './auth/replay.js';
 import type { Journal } from './harness/journal.js';
 import type { FaultRules } from './harness/faults.js';
+import type { Conformance } from './conformance/index.js';
 import type { AuthViolation } from './harness/control-plane.js';
 import type { RunnerDeps } from './tasks/runners.js';
 import type { Wakeup } from './tasks/wakeup.js';
@@ -25,6 +26,8 @@ export interface Ctx extends RunnerDeps {
   journal: Journal;
   /** Fault rules the API pipeline and the task runners consult. */
   faults: FaultRules;
+  /** Every signed call checked against the vendor's rules, deviations counted per client (passive). */
+  conformance: Conformance;
   /** Ring it when a task was just queued: the scheduler runs what is due now rather than at its next poll. */
   wakeup: Wakeup;
 }

@@ -16,6 +16,7 @@ import { randomIds, type Ids } from './ids.js';
 import type { Ctx } from './context.js';
 import { NonceGuard, TICK_MS } from './auth/replay.js';
 import { Journal } from './harness/journal.js';
+import { Conformance } from './conformance/index.js';
 import { FaultRules, loadFaultsFile } from './harness/faults.js';
 import { ClockAdvance, type ClockState, type TaskView } from './harness/types.js';
 import { firstProblem, type ClockAdvanced, type EmulatorHealth, type EmulatorState, type ResetResult } from './harness/control-plane.js';
@@ -79,6 +80,11 @@ export async function createEmulator(config: Config, log: Logger, overrides: Emu
     journal: new Journal(config.journalSize, config.journalMaxBytes),
     authViolations: [],
     wakeup,
+    conformance: new Conformance({
+      now: () => clock.wallNow(),
+      windowMs: config.timestampWindowSec * 1000,
+      secretOf: (id) => ctx.fixtures.current.credentials.get(id),
+    }),
   };
   const delays = taskDelays(config);
   try {
@@ -142,6 +148,10 @@ export class Emulator {
     return this.ctx.journal;
   }
 
+  get conformance(): Conformance {
+    return this.ctx.conformance;
+  }
+
   /** Tasks start moving and used nonces are forgotten as they expire. */
   start(): void {
     this.stopping = undefined;
@@ -200,8 +210,8 @@ export class Emulator {
 
   /**
    * Back to the start-up state, with no task running meanwhile: fixtures read again (first: a folder broken since
-   * start-up changes nothing), every instance and its memcached removed, nonces, violations, journal and fault rules
-   * as at start-up, the seeded instances written again.
+   * start-up changes nothing), every instance and its memcached removed, nonces, violations, journal, fault rules and
+   * conformance report as at start-up, the seeded instances written again.
    */
   reset(): Promise<ResetResult> {
     return this.scheduler.exclusive(async () => {
@@ -226,6 +236,7 @@ export class Emulator {
       ctx.authViolations.length = 0;
       ctx.faults.reset();
       ctx.journal.clear();
+      ctx.conformance.clear();
       await seedInstances(ctx, fixtures.instances);
       return { status: 'ok', removedInstances: instances.length, backendFailures: failures };
     });

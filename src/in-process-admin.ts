@@ -62,6 +62,13 @@ export class InProcessAdmin implements Admin {
     return this.call('POST /_emulator/clock/advance', () => this.emulator.advance(by));
   }
 
+  conformance() {
+    return this.call('GET /_emulator/conformance', () => this.emulator.conformance.report());
+  }
+  clearConformance() {
+    return this.call('DELETE /_emulator/conformance', () => this.emulator.conformance.clear());
+  }
+
   openapi() {
     return this.call('GET /_emulator/openapi.json', () => JSON.parse(openApiJson()) as Record<string, unknown>);
   }

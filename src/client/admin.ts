@@ -1,12 +1,12 @@
 // client/admin.ts — the Admin interface over HTTP: a typed client of the emulator's unsigned control plane
 // (/_emulator/*); fetch only, no server code (the types come from the server's schemas, type-only).
 import type { ClockAdvance, ClockState, FaultRule, FaultRuleInput, JournalPage, JournalQuery, TaskView } from '../harness/types.js';
-import type { Admin, ClockAdvanced, EmulatorHealth, EmulatorState, ResetResult } from '../harness/control-plane.js';
+import type { Admin, ClockAdvanced, ConformanceReport, EmulatorHealth, EmulatorState, ResetResult } from '../harness/control-plane.js';
 import { baseUrlOf } from '../contract/index.js';
 
 // The wire types a user of this client meets, from the schemas they are made of (type-only: no server code).
 export type { ClockAdvance, ClockState, FaultEffect, FaultRule, FaultRuleInput, JournalEntry, JournalPage, JournalQuery, TaskView } from '../harness/types.js';
-export type { Admin, ClockAdvanced, EmulatorHealth, EmulatorState, InstanceRecord, ResetResult } from '../harness/control-plane.js';
+export type { Admin, ClockAdvanced, ConformanceReport, EmulatorHealth, EmulatorState, InstanceRecord, ResetResult } from '../harness/control-plane.js';
 
 export interface AdminOptions {
   /** The emulator's base URL, e.g. http://127.0.0.1:11210 (a trailing /memcached or /ccs is ignored). */
@@ -75,6 +75,13 @@ export class EmulatorAdmin implements Admin {
   }
   advanceClock(by: ClockAdvance): Promise<ClockAdvanced> {
     return this.request('POST', '/clock/advance', by);
+  }
+
+  conformance(): Promise<ConformanceReport> {
+    return this.request('GET', '/conformance');
+  }
+  async clearConformance(): Promise<number> {
+    return (await this.request<{ cleared: number }>('DELETE', '/conformance')).cleared;
   }
 
   openapi(): Promise<Record<string, unknown>> {

@@ -103,6 +103,57 @@ export const Removed = Type.Object({ removed: Type.Integer({ minimum: 0 }) });
 export const ClockAdvanced = Type.Composite([ClockState, Type.Object({ tasks: Type.Array(TaskView) })]);
 export type ClockAdvanced = Static<typeof ClockAdvanced>;
 
+// ---- Conformance report: GET /_emulator/conformance, DELETE /_emulator/conformance ----
+
+export const ConformanceExample = Type.Object({
+  method: Type.String(),
+  action: Type.Union([Type.String(), Type.Null()]),
+  /** The path and query as sent, without the Signature. */
+  path: Type.String(),
+  /** What this call did. */
+  detail: Type.String(),
+  /** For signature codes: what the emulator signed, to diff with the client's own. */
+  canonicalQuery: Type.Optional(Type.String()),
+  stringToSign: Type.Optional(Type.String()),
+});
+
+export const ConformanceDeviation = Type.Object({
+  code: Type.String(),
+  /** Calls of this client that showed it. */
+  count: Type.Integer({ minimum: 0 }),
+  firstSeen: Type.String(),
+  lastSeen: Type.String(),
+  /** One sentence: what the vendor's contract asks. */
+  rule: Type.String(),
+  /** NonceReused only: how many of `count` reused the nonce of a call not answered with success (a retry). */
+  afterError: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** The first call that showed it. */
+  example: ConformanceExample,
+});
+
+export const ConformanceClient = Type.Object({
+  accessKeyId: Type.String(),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  calls: Type.Integer({ minimum: 0 }),
+  firstSeen: Type.String(),
+  lastSeen: Type.String(),
+  deviations: Type.Array(ConformanceDeviation),
+});
+
+export const ConformanceReport = Type.Object({
+  /** Oldest first; at most 100 one by one, later clients counted together under accessKeyId "*". */
+  clients: Type.Array(ConformanceClient),
+  /** Every count of every client added up. */
+  deviations: Type.Integer({ minimum: 0 }),
+  /** When counting began (start-up, the last DELETE or reset). */
+  since: Type.String(),
+});
+export type ConformanceReport = Static<typeof ConformanceReport>;
+
+/** DELETE /_emulator/conformance: how many deviations were counted. */
+export const ConformanceCleared = Type.Object({ cleared: Type.Integer({ minimum: 0 }) });
+export type ConformanceCleared = Static<typeof ConformanceCleared>;
+
 /** The first thing wrong with `value` under `schema`, as `<path> <message>`; undefined if it fits. */
 export function firstProblem(schema: TSchema, value: unknown): string | undefined {
   const first = Value.Errors(schema, value).First();
@@ -135,6 +186,10 @@ export interface Admin {
   clock(): Promise<ClockState>;
   /** Moves the emulator's clock forward; tasks that fall due run before it answers. */
   advanceClock(by: ClockAdvance): Promise<ClockAdvanced>;
+  /** Each client's deviations from the vendor's rules (docs/conformance.md). */
+  conformance(): Promise<ConformanceReport>;
+  /** Forgets the conformance report; resolves to how many deviations it had counted. */
+  clearConformance(): Promise<number>;
   /** The OpenAPI 3.1 document of the signed API. */
   openapi(): Promise<Record<string, unknown>>;
 }

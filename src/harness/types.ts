@@ -97,6 +97,8 @@ export const JournalEntry = Type.Object({
   taskIds: Type.Array(Type.Integer()),
   fault: Type.Union([Type.Object({ ruleId: Type.String(), effect: Type.String() }), Type.Null()]),
   auth: Type.Union([JournalAuth, Type.Null()]),
+  /** Where the call strayed from the vendor's rules (docs/conformance.md); empty when it did not. */
+  deviations: Type.Array(Type.Object({ code: Type.String(), detail: Type.String() })),
   /** Something in this entry was cut to fit the journal's bounds: look for "[journal: …]" markers in its texts. */
   truncated: Type.Boolean(),
 });

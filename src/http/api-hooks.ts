@@ -8,7 +8,8 @@ import type { ActionResult } from '../actions/types.js';
 import type { JournalAuth } from '../harness/types.js';
 import type { JournalRecord } from '../harness/journal.js';
 import { ApiError } from '../errors.js';
-import { canonicalQuery, stringToSign, type QueryPairs } from '../signing/index.js';
+import { canonicalQuery, stringToSign, type QueryPairs, type SignatureVariant } from '../signing/index.js';
+import { NO_DEVIATIONS, type ConfCall } from '../conformance/index.js';
 
 /** The journal entry of one call, filled as the call goes, then kept as is (one object per call, one shape). */
 type Trace = JournalRecord;
@@ -18,6 +19,9 @@ const NONE: never[] = [];
 declare module 'fastify' {
   interface FastifyRequest {
     trace: Trace | null;
+    /** The lenient signature variant the call matched (http/auth.ts), and the conformance report's view of the call. */
+    signVariant: SignatureVariant | null;
+    conf: ConfCall | null;
   }
 }
 
@@ -53,6 +57,8 @@ export interface ApiHooks {
 
 export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
   const journal = ctx.journal.enabled ? ctx.journal : undefined;
+  const conformance = ctx.conformance;
+  const reportMode = ctx.config.auth === 'report';
   return {
     route: journal
       ? {
@@ -90,15 +96,19 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
         req.trace = {
           atMs: ctx.clock.wallNow(), method: req.method, path: pathOf(req.url), product, action: null, fields: {}, status: 0, code: '', message: '',
           ms: 0, requestId: req.id, accessKeyId: null, instanceIds: NONE, taskIds: NONE, fault: null, auth: null,
+          deviations: NO_DEVIATIONS as JournalRecord['deviations'],
         };
       }
     },
 
     authChecked(req, pairs, err) {
       const t = req.trace;
-      if (!t) return;
       const q = req.apiQuery;
-      const violation = ctx.authViolations.at(-1);
+      const violation = reportMode ? ctx.authViolations.at(-1) : undefined;
+      // Passive: the conformance checks only count what the call did.
+      const deviations = conformance.observe(req, product, pairs, q, err instanceof ApiError ? err.code : violation?.requestId === req.id ? violation.code : undefined);
+      if (!t) return;
+      t.deviations = deviations as JournalRecord['deviations'];
       const accepted = err === undefined && violation?.requestId === req.id;
       if (err === undefined && !accepted) return;
       const code = err instanceof ApiError ? err.code : accepted ? violation!.code : 'InternalError';
@@ -119,7 +129,9 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
 
     received(req, input) {
       const t = req.trace;
+      const more = conformance.observeBody(req, product, req.apiQuery.Action, req.body);
       if (!t) return;
+      if (more) t.deviations = more as JournalRecord['deviations'];
       t.fields = input;
       if (typeof input.InstanceId === 'string') t.instanceIds = [input.InstanceId];
     },
@@ -135,6 +147,7 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
     },
 
     afterAction(req, action, input, result) {
+      conformance.answered(req);
       const t = req.trace;
       const created = t || ctx.faults.size > 0 ? createdIds(result) : undefined;
       if (!created) return;

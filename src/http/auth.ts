@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { ApiError, Errors } from '../errors.js';
-import { SIGNATURE_METHODS, verify, type QueryPairs } from '../signing/index.js';
+import { SIGNATURE_METHODS, verifyVariant, type QueryPairs, type SignatureVariant } from '../signing/index.js';
 import { COMMON_PARAMS, SIGNATURE_VERSION } from '../contract/index.js';
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
@@ -43,7 +43,7 @@ function nextTurn(): Promise<void> {
 }
 
 /** Throws the first violation, in the order the cloud reports them. */
-export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
+export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: Record<string, string>, out?: { signVariant: SignatureVariant | null }): Promise<void> {
   for (const name of COMMON_PARAMS) if (!q[name]) throw Errors.missingParameter(name);
   if (!SIGNATURE_METHODS.has(q.SignatureMethod)) throw Errors.invalidCommonParameter('SignatureMethod', 'must be HMAC-SHA1 or HmacSHA256');
   if (q.SignatureVersion !== SIGNATURE_VERSION) throw Errors.invalidCommonParameter('SignatureVersion', `must be ${SIGNATURE_VERSION}`);
@@ -54,7 +54,10 @@ export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs
   const windowMs = ctx.config.timestampWindowSec * 1000;
   const now = ctx.clock.wallNow();
   if (Math.abs(now - ts) > windowMs) throw Errors.requestExpired(`Timestamp ${q.Timestamp} is more than ${ctx.config.timestampWindowSec} s from the server clock`);
-  if (!verify(method, pairs, secret, q.Signature, q.SignatureMethod)) throw Errors.signatureMismatch();
+  const variant = verifyVariant(method, pairs, secret, q.Signature, q.SignatureMethod);
+  if (variant === undefined) throw Errors.signatureMismatch();
+  // The conformance report wants to know a client signed a lenient variant (conformance/).
+  if (variant !== 'exact' && out) out.signVariant = variant;
   if (!ctx.config.nonceCheck) return nextTurn();
   if (!(await ctx.nonces.remember(q.AccessKeyId, q.SignatureNonce, ts + windowMs, now))) {
     throw Errors.nonceUsed(q.SignatureNonce);
@@ -65,7 +68,7 @@ export async function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs
 export async function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
   if (ctx.config.auth === 'off') return nextTurn();
   try {
-    await checkSignature(ctx, req.method, pairs, q);
+    await checkSignature(ctx, req.method, pairs, q, req);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     if (ctx.config.auth !== 'report') {

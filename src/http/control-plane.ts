@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Emulator } from '../emulator.js';
 import { controlPlaneGuard } from './guards.js';
 import { harnessRoutes } from './harness-routes.js';
+import { conformanceRoutes } from './conformance-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { consoleRoutes } from './console.js';
 
@@ -20,6 +21,7 @@ export const controlPlane = fp<{ emulator: Emulator; config: Config }>(
     app.post('/tasks/run', async (req) => ({ tasks: await emulator.runTasks((req.body as { taskId?: unknown } | undefined)?.taskId) }));
 
     await app.register(harnessRoutes, { emulator });
+    await app.register(conformanceRoutes, { emulator });
     await app.register(openApiRoutes);
     await app.register(consoleRoutes, { ctx: emulator.ctx });
   },

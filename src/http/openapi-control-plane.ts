@@ -5,7 +5,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { VERSION } from '../paths.js';
 import { ErrorEnvelope } from '../actions/responses.js';
 import { ClockAdvance, ClockState, FaultRule, FaultRuleInput, JournalPage, JournalQuery, TasksRunInput } from '../harness/types.js';
-import { ClockAdvanced, EmulatorHealth, EmulatorState, FaultList, Removed, ResetResult, StateQuery, TasksRun } from '../harness/control-plane.js';
+import { ClockAdvanced, ConformanceCleared, ConformanceReport, EmulatorHealth, EmulatorState, FaultList, Removed, ResetResult, StateQuery, TasksRun } from '../harness/control-plane.js';
 import { toJsonSchema } from './openapi.js';
 
 type Json = Record<string, unknown>;
@@ -24,6 +24,8 @@ const SCHEMAS: Record<string, TSchema> = {
   ClockState,
   ClockAdvance,
   ClockAdvanced,
+  ConformanceReport,
+  ConformanceCleared,
   ErrorEnvelope,
 };
 
@@ -54,6 +56,8 @@ const OPS: Op[] = [
   { method: 'delete', path: '/requests', summary: 'Empty the request journal (entry ids keep counting up).', admin: 'clearRequests', answer: 'Removed' },
   { method: 'get', path: '/clock', summary: "The emulator's clock.", admin: 'clock', answer: 'ClockState' },
   { method: 'post', path: '/clock/advance', summary: 'Move the clock forward; tasks that fall due run before the answer.', admin: 'advanceClock', body: 'ClockAdvance', answer: 'ClockAdvanced' },
+  { method: 'get', path: '/conformance', summary: "Each client's deviations from the vendor's rules, with an example of each.", admin: 'conformance', answer: 'ConformanceReport' },
+  { method: 'delete', path: '/conformance', summary: 'Forget the conformance report.', admin: 'clearConformance', answer: 'ConformanceCleared' },
   { method: 'get', path: '/openapi.json', summary: 'The OpenAPI 3.1 document of the signed API.', admin: 'openapi', answer: 'document' },
   { method: 'get', path: '/openapi-control-plane.json', summary: 'This document.', answer: 'document' },
 ];

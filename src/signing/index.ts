@@ -46,26 +46,45 @@ export function sign(method: string, pairs: QueryPairs, secret: string, signatur
   return createHmac(algo, secret).update(stringToSign(method, canonicalQuery(pairs))).digest('base64');
 }
 
+/** Which of the accepted variants a signature matched: as the contract says, or keyed with secret + "&", or spaces as +. */
+export type SignatureVariant = 'exact' | 'key-ampersand' | 'space-plus' | 'space-plus-key-ampersand';
+const VARIANTS: ReadonlyArray<readonly [SignatureVariant, SignatureVariant]> = [
+  ['exact', 'key-ampersand'],
+  ['space-plus', 'space-plus-key-ampersand'],
+];
+
 /**
- * True if `given` matches any variant real clients produce: key = secret or secret + "&",
- * spaces as %20 or +. Every candidate is compared in constant time.
+ * The variant `given` matches among those real clients produce (key = secret or secret + "&", spaces as %20 or +);
+ * undefined if none. Every candidate is compared in constant time.
  */
-export function verify(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): boolean {
+export function verifyVariant(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): SignatureVariant | undefined {
   const algo = SIGNATURE_METHODS.get(signatureMethod);
-  if (!algo) return false;
+  if (!algo) return undefined;
   // A Signature sent unencoded loses its '+' to form decoding; put them back.
   const givenBuf = Buffer.from(given.replace(/ /g, '+'));
   const canonicals = [canonicalQuery(pairs)];
   if (pairs.some(([k, v]) => k !== 'Signature' && (k.includes(' ') || v.includes(' ')))) canonicals.push(canonicalQuery(pairs, true));
   // Each comparison is constant-time; stopping at a match only tells which variant the client used.
-  for (const canonical of canonicals) {
-    const sts = stringToSign(method, canonical);
-    for (const key of [secret, secret + '&']) {
-      const expected = Buffer.from(createHmac(algo, key).update(sts).digest('base64'));
-      if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) return true;
+  for (let c = 0; c < canonicals.length; c++) {
+    const sts = stringToSign(method, canonicals[c]);
+    for (let k = 0; k < 2; k++) {
+      const expected = Buffer.from(createHmac(algo, k === 0 ? secret : secret + '&').update(sts).digest('base64'));
+      if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) return VARIANTS[c][k];
     }
   }
-  return false;
+  return undefined;
+}
+
+/** True if `given` matches any variant real clients produce (see verifyVariant). */
+export function verify(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): boolean {
+  return verifyVariant(method, pairs, secret, given, signatureMethod) !== undefined;
+}
+
+/** True if `given` is the HMAC of `text` under `key` (constant-time); for diagnosing a mismatch, off the happy path. */
+export function macMatches(algo: 'sha1' | 'sha256', key: string, text: string, given: string): boolean {
+  const expected = Buffer.from(createHmac(algo, key).update(text).digest('base64'));
+  const givenBuf = Buffer.from(given.replace(/ /g, '+'));
+  return expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf);
 }
 
 /** The query string a client sends: its pairs in order, then Signature, each percent-encoded. */

@@ -8,7 +8,7 @@ import { resolveWhen } from '../../src/tasks/seed.js';
 
 const record = (action: string, atMs: number, instanceIds: string[] = []): JournalRecord => ({
   atMs, method: 'POST', path: '/memcached', product: 'memcached', action, fields: {}, status: 200, code: 'Success', message: '',
-  ms: 1, requestId: 'r', accessKeyId: null, instanceIds, taskIds: [], fault: null, auth: null,
+  ms: 1, requestId: 'r', accessKeyId: null, instanceIds, taskIds: [], fault: null, auth: null, deviations: [],
 });
 
 const faults = () => new FaultRules({ log: pino({ level: 'silent' }), destroy: async () => {}, wake: () => {}, nowIso: () => '2026-01-01T00:00:00.000Z' });
