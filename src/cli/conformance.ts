@@ -1,33 +1,11 @@
 // cli/conformance.ts — `conformance`: reads (or clears) an emulator's conformance report over the control plane and
-// prints it, a table on a terminal and JSON otherwise; fetch only, nothing of the server is loaded. Exits through its
-// return code; the server's own schema of the report is not imported, only the fields printed here are read.
+// prints it, a table on a terminal and JSON otherwise; fetch only, nothing of the server is loaded (the report's
+// type comes from its schema, type-only). Returns its exit code; never exits the process itself.
 import { parseArgs } from 'node:util';
+import type { ConformanceCleared, ConformanceReport as Report } from '../harness/control-plane.js';
 import { LOCAL, UsageError, endpointOf } from './args.js';
 
 type Env = Record<string, string | undefined>;
-
-/** What the table reads of GET /_emulator/conformance (the JSON output passes the whole answer through). */
-interface Deviation {
-  code: string;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  afterError?: number;
-  example?: { detail?: string };
-}
-interface Client {
-  accessKeyId: string;
-  userAgent: string | null;
-  calls: number;
-  firstSeen: string;
-  lastSeen: string;
-  deviations: Deviation[];
-}
-interface Report {
-  clients: Client[];
-  deviations: number;
-  since: string;
-}
 
 /** A control-plane call that never answers must not hold a client's CI. */
 const ANSWER_WITHIN_MS = 30_000;
@@ -181,8 +159,8 @@ export async function runConformance(argv: string[], env: Env): Promise<number> 
     if (args.help) return void process.stdout.write(CONFORMANCE_HELP + '\n'), 0;
     if (args.clear) {
       const cleared = await controlPlane(args, 'DELETE');
-      const n = (cleared as { cleared?: unknown }).cleared;
-      process.stdout.write(args.format === 'json' ? `${JSON.stringify(cleared)}\n` : `cleared the conformance report (${String(n)})\n`);
+      const n = (cleared as Partial<ConformanceCleared>).cleared;
+      process.stdout.write(args.format === 'json' ? `${JSON.stringify(cleared)}\n` : `cleared the conformance report (${String(n)} deviation(s) counted)\n`);
       return 0;
     }
     const body = await controlPlane(args, 'GET');

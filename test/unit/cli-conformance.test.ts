@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConformanceArgs, renderTable } from '../../src/cli/conformance.js';
 import { LOCAL, UsageError } from '../../src/cli/args.js';
+import type { ConformanceReport } from '../../src/harness/control-plane.js';
 
 describe('conformance arguments', () => {
   it('defaults to the local emulator; a table on a terminal, JSON otherwise', () => {
@@ -25,15 +26,16 @@ describe('conformance arguments', () => {
 
 describe('conformance table', () => {
   const at = '2026-11-30T09:30:01.123Z';
-  const report = {
+  const example = (detail: string) => ({ method: 'POST', action: 'MemcachedInstanceList', path: '/memcached?Action=MemcachedInstanceList', detail });
+  const report: ConformanceReport = {
     since: at,
     deviations: 3,
     clients: [
       {
         accessKeyId: 'key-a', userAgent: 'sdk-go/1.2', calls: 9, firstSeen: at, lastSeen: at,
         deviations: [
-          { code: 'SpaceSignedAsPlus', count: 2, firstSeen: at, lastSeen: at, example: { detail: 'Description had a space, signed as + where the document asks for %20 '.repeat(3) } },
-          { code: 'NonceReused', count: 1, afterError: 1, firstSeen: at, lastSeen: at, example: { detail: 'the nonce of a call answered 503' } },
+          { code: 'SpaceSignedAsPlus', count: 2, firstSeen: at, lastSeen: at, rule: 'a space is %20', example: example('Description had a space, signed as + where the document asks for %20 '.repeat(3)) },
+          { code: 'NonceReused', count: 1, afterError: 1, firstSeen: at, lastSeen: at, rule: 'a nonce once', example: example('the nonce of a call answered 503') },
         ],
       },
       { accessKeyId: 'key-b', userAgent: null, calls: 1, firstSeen: at, lastSeen: at, deviations: [] },
