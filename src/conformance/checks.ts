@@ -121,10 +121,23 @@ const num = (s: string, i: number, n: number): number => {
   return v;
 };
 
+// Concurrent clients send the same second over and over: remember the last answer.
+let lastTs = '';
+let lastMs: number | undefined;
+
 /** The exact YYYY-MM-DDThh:mm:ssZ form as epoch ms, or undefined for anything else; no regex, no allocation. */
 export function strictTimestampMs(s: string): number | undefined {
+  if (s === lastTs) return lastMs;
+  lastMs = strictUncached(s);
+  lastTs = s;
+  return lastMs;
+}
+
+function strictUncached(s: string): number | undefined {
   if (s.length !== 20 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':' || s[19] !== 'Z') return undefined;
-  const ms = Date.UTC(num(s, 0, 4), num(s, 5, 2) - 1, num(s, 8, 2), num(s, 11, 2), num(s, 14, 2), num(s, 17, 2));
+  const [mo, d, h, mi, se] = [num(s, 5, 2), num(s, 8, 2), num(s, 11, 2), num(s, 14, 2), num(s, 17, 2)];
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && se < 60)) return undefined;
+  const ms = Date.UTC(num(s, 0, 4), mo - 1, d, h, mi, se);
   return Number.isNaN(ms) ? undefined : ms;
 }
 

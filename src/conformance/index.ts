@@ -46,6 +46,10 @@ export interface ConformanceOptions {
 export class Conformance {
   private readonly store: ConformanceStore;
   private nonces = new Map<string, ConfCall>();
+  /** The nonce keys in the order remembered, a ring: the oldest is forgotten without an iterator per call. */
+  private nonceRing: Array<string | undefined> = new Array(NONCE_MEMORY);
+  private ringCalls: Array<ConfCall | undefined> = new Array(NONCE_MEMORY);
+  private nonceNext = 0;
 
   constructor(private readonly opts: ConformanceOptions) {
     this.store = new ConformanceStore(opts.now);
@@ -121,14 +125,20 @@ export class Conformance {
   /** Forgets every client and nonce; resolves to how many deviations had been counted. */
   clear(): number {
     this.nonces = new Map();
+    this.nonceRing = new Array(NONCE_MEMORY);
+    this.ringCalls = new Array(NONCE_MEMORY);
+    this.nonceNext = 0;
     return this.store.clear();
   }
 
   private remember(key: string, call: ConfCall): void {
-    if (this.nonces.size >= NONCE_MEMORY) {
-      const oldest = this.nonces.keys().next();
-      if (!oldest.done) this.nonces.delete(oldest.value);
-    }
+    const slot = this.nonceNext;
+    this.nonceNext = (slot + 1) % NONCE_MEMORY;
+    const old = this.nonceRing[slot];
+    // A key remembered again later (its window over) sits in a newer slot too: only the slot's own entry goes.
+    if (old !== undefined && this.nonces.get(old) === this.ringCalls[slot]) this.nonces.delete(old);
+    this.nonceRing[slot] = key;
+    this.ringCalls[slot] = call;
     this.nonces.set(key, call);
   }
 
