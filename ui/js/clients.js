@@ -22,7 +22,7 @@ function deviationCard(d) {
     h('dl.facts', {},
       [['Count', count], ['First seen', when(d.firstSeen)], ['Last seen', when(d.lastSeen)]].map(([k, v]) => h('div.fact', {}, h('dt', {}, k), h('dd', {}, v)))),
     d.rule ? h('p.rule', {}, d.rule) : null,
-    h('p.hint', {}, `Explained, with a conforming request, in docs/conformance.md under “${d.code}”.`),
+    h('p.hint', {}, `docs/conformance.md lists ${d.code}: what the vendor's document says, and a request that shows it.`),
     h('h4', {}, 'Example call'),
     ex.detail ? h('p.example-detail', {}, ex.detail) : null,
     codeBlock('Request', `${ex.method ?? 'POST'} ${ex.path ?? ''}`, 'Copy request'),
