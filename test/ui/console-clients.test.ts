@@ -17,6 +17,7 @@ const skip = !haveChromium && !process.env.CI;
 const ARTIFACTS = process.env.CDS_EMU_ARTIFACTS ?? path.join(PROJECT_ROOT, 'artifacts', 'console');
 const RETRYING = 'retrying-sdk/0.1 (console test)';
 const PLUS = 'plus-for-space-sdk/0.3 (console test)';
+const CONFORMING = 'conforming-sdk/1.0 (console test)';
 
 describe.skipIf(skip)('console Clients page (#/clients)', () => {
   let emu: Emulator;
@@ -48,15 +49,19 @@ describe.skipIf(skip)('console Clients page (#/clients)', () => {
     expect(await page.locator('[data-nav="clients"]').getAttribute('aria-current')).toBe('page');
   });
 
-  it('a client that retries with the same SignatureNonce: listed with NonceReused, its rule and its example call', async () => {
+  it('a client that retries with the same SignatureNonce: listed with NonceReused, its rule and its example call; a conforming one with none', async () => {
     // Signed once, sent twice: the second is refused as a replay, and reported.
     const q = signedQuery('MemcachedInstanceList');
     for (const want of ['Success', 'SignatureNonceUsed']) {
       const res = await fetch(`${emu.url}/memcached?${q}`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': RETRYING }, body: '{}' });
       expect((await res.json()).Code).toBe(want);
     }
+    expect((await call(emu, { userAgent: CONFORMING, body: {} })).body.Code).toBe('Success');
     const row = page.locator('table.clients tbody tr', { hasText: RETRYING });
     await row.waitFor();
+    const conforming = page.locator('table.clients tbody tr', { hasText: CONFORMING });
+    await conforming.waitFor();
+    expect(await conforming.locator('td[data-label="Deviations"]').textContent()).toBe('none');
     expect(await row.locator('td[data-label="AccessKeyId"]').textContent()).toBe('emulator-access-key-id');
     expect(await row.locator('td[data-label="Calls"]').textContent()).toBe('2');
     expect(await row.locator('td[data-label="Deviations"]').textContent()).toBe('1 (1 kind)');
