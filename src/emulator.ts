@@ -84,6 +84,7 @@ export async function createEmulator(config: Config, log: Logger, overrides: Emu
       now: () => clock.wallNow(),
       windowMs: config.timestampWindowSec * 1000,
       secretOf: (id) => ctx.fixtures.current.credentials.get(id),
+      replayGuarded: config.auth !== 'off' && config.nonceCheck,
     }),
   };
   const delays = taskDelays(config);

@@ -31,23 +31,33 @@ export function actionFields(product: Product, action: string | undefined): Read
 
 export const NONE: readonly Deviation[] = Object.freeze([]) as readonly Deviation[];
 
-/** Adds a deviation to `list` (allocated on the first one). */
+/** A deviation's detail keeps at most this many characters; a call has at most one deviation per code. */
+export const MAX_DETAIL_CHARS = 512;
+
+/**
+ * Adds a deviation to `list` (allocated on the first one). A code already in it gets the detail appended instead,
+ * within MAX_DETAIL_CHARS: a query of a thousand unknown names makes one bounded entry, not a thousand.
+ */
 export function add(list: Deviation[] | undefined, code: DeviationCode, detail: string): Deviation[] {
-  const d = { code, detail: cut(detail, 512) };
-  if (list) {
-    list.push(d);
+  if (!list) return [{ code, detail: cut(detail, MAX_DETAIL_CHARS) }];
+  for (const d of list) {
+    if (d.code !== code) continue;
+    if (d.detail.length < MAX_DETAIL_CHARS) d.detail = cut(`${d.detail}; ${detail}`, MAX_DETAIL_CHARS);
     return list;
   }
-  return [d];
+  list.push({ code, detail: cut(detail, MAX_DETAIL_CHARS) });
+  return list;
 }
 
 export interface Headers {
   [name: string]: string | string[] | undefined;
 }
 
-/** Method and headers: POST, and a Content-Type on a body. */
-export function checkRequest(method: string, headers: Headers, out: Deviation[] | undefined): Deviation[] | undefined {
+/** Method, path and headers: POST, the product's path, a Content-Type on a body. */
+export function checkRequest(method: string, url: string, headers: Headers, out: Deviation[] | undefined): Deviation[] | undefined {
   if (method !== 'POST') out = add(out, 'MethodNotPost', `sent with ${method}`);
+  // The emulator also answers at / (for a base URL with no product path); the cloud does not.
+  if (url.charCodeAt(1) === 63 /* ? */ || url === '/') out = add(out, 'WrongPath', 'sent to / rather than the product path (/memcached or /ccs)');
   if (headers['content-type'] === undefined) {
     const len = headers['content-length'];
     if ((len !== undefined && len !== '0') || headers['transfer-encoding'] !== undefined) {
@@ -59,9 +69,11 @@ export function checkRequest(method: string, headers: Headers, out: Deviation[] 
 
 /**
  * The query's names: each common parameter once and present, business fields not in the query (DescribeTask, the
- * emulator's own extension, takes its TaskId in either), nothing unknown. One Map lookup per pair when all is well.
+ * emulator's own extension, takes its TaskId in either), nothing unknown. A conforming query costs one lookup per
+ * common parameter: as many pairs as common parameters, each present, leave no room for a duplicate or a stranger.
  */
 export function checkQueryNames(product: Product, pairs: QueryPairs, q: Record<string, string>, out: Deviation[] | undefined): Deviation[] | undefined {
+  if (pairs.length === COMMON_PARAMS.length && !missingOrEmpty(q)) return out;
   let seen = 0;
   let others: Set<string> | undefined;
   for (let i = 0; i < pairs.length; i++) {
@@ -86,14 +98,14 @@ export function checkQueryNames(product: Product, pairs: QueryPairs, q: Record<s
       }
     }
   }
-  if ((seen | 0) !== ALL_COMMON || hasEmpty(q)) {
+  if (seen !== ALL_COMMON || missingOrEmpty(q)) {
     for (const name of COMMON_PARAMS) if (!q[name]) out = add(out, 'MissingCommonParameter', `${name} is ${Object.hasOwn(q, name) ? 'empty' : 'missing'}`);
   }
   return out;
 }
 
-function hasEmpty(q: Record<string, string>): boolean {
-  for (const name of COMMON_PARAMS) if (q[name] === '') return true;
+function missingOrEmpty(q: Record<string, string>): boolean {
+  for (let i = 0; i < COMMON_PARAMS.length; i++) if (!q[COMMON_PARAMS[i]]) return true;
   return false;
 }
 
@@ -120,6 +132,21 @@ const num = (s: string, i: number, n: number): number => {
   }
   return v;
 };
+
+/** The URL's own percent-encoding: uppercase hex, as the canonical query's. Looks at the two characters after each %. */
+export function checkUrlHex(url: string, out: Deviation[] | undefined): Deviation[] | undefined {
+  for (let i = url.indexOf('%'); i >= 0 && i + 2 < url.length; i = url.indexOf('%', i + 1)) {
+    const a = url.charCodeAt(i + 1);
+    const b = url.charCodeAt(i + 2);
+    // a-f after a % whose other character is a hex digit.
+    if ((a >= 97 && a <= 102 && isHex(b)) || (b >= 97 && b <= 102 && isHex(a))) {
+      return add(out, 'LowercasePercentEncoding', `the query in the URL uses lowercase hex (${url.slice(i, i + 3)})`);
+    }
+  }
+  return out;
+}
+
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 
 // Concurrent clients send the same second over and over: remember the last answer.
 let lastTs = '';
@@ -161,17 +188,31 @@ export function checkTimestamp(ts: string | undefined, nowMs: number, windowMs: 
   return out;
 }
 
+/**
+ * The Content-Type as the client sent it (the pipeline then reads any body as JSON): application/json, perhaps with
+ * parameters. Called before the pipeline rewrites it; undefined (no header) is MissingContentType's, checked later.
+ */
+export function contentTypeDeviation(ct: string | undefined): Deviation | undefined {
+  if (ct === undefined || ct.startsWith('application/json') || /^application\/json\s*(;|$)/i.test(ct)) return undefined;
+  return { code: 'ContentTypeNotJson', detail: cut(`Content-Type: ${ct}`, 512) };
+}
+
 /** Body names: no common parameter in the body, nothing the action does not know. */
 export function checkBodyNames(product: Product, action: string | undefined, body: Record<string, unknown>, out: Deviation[] | undefined): Deviation[] | undefined {
   let fields: ReadonlySet<string> | undefined;
+  let found = false;
   for (const k in body) {
     if (!Object.hasOwn(body, k)) continue;
     if (COMMON_BIT.has(k)) {
       out = add(out, 'BusinessFieldInQuery', `common parameter ${k} sent in the JSON body, not the query`);
+      found = true;
       continue;
     }
     fields ??= actionFields(product, action);
-    if (!fields.has(k)) out = add(out, 'UnknownParameter', `body field ${k} is not a field of ${action || 'the action'}`);
+    if (!fields.has(k)) {
+      out = add(out, 'UnknownParameter', `body field ${k} is not a field of ${action || 'the action'}`);
+      found = true;
+    }
   }
-  return out;
+  return found ? out : undefined;
 }

@@ -5,8 +5,8 @@ import { COMMON_PARAMS } from '../contract/index.js';
 import { canonicalQuery, macMatches, percentEncode, SIGNATURE_METHODS, stringToSign, type QueryPairs } from '../signing/index.js';
 import type { DeviationCode } from './rules.js';
 
-/** At most this many added parameters are tried left out one at a time. */
-const MAX_SINGLE_OMISSIONS = 8;
+/** At most this many parameters are tried left out one at a time. */
+const MAX_SINGLE_OMISSIONS = 16;
 
 const COMMON = new Set<string>(COMMON_PARAMS);
 
@@ -30,7 +30,7 @@ export interface Diagnosis {
 }
 
 /** The mistake that explains a signature mismatch, or SignatureMismatch if none does. */
-export function diagnoseMismatch(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): Diagnosis {
+export function diagnoseMismatch(method: string, path: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): Diagnosis {
   const algo = SIGNATURE_METHODS.get(signatureMethod);
   const none: Diagnosis = { code: 'SignatureMismatch', detail: 'the signature matches no variant the emulator knows: compare your StringToSign with the one shown' };
   if (!algo || !given) return none;
@@ -43,10 +43,12 @@ export function diagnoseMismatch(method: string, pairs: QueryPairs, secret: stri
     if (matches(stringToSign(method, canonicalQuery(onlyCommon)))) {
       return { code: 'UnsignedParameter', detail: `signed without ${added.join(', ')}: every query parameter but Signature must be signed` };
     }
-    for (const name of added.slice(0, MAX_SINGLE_OMISSIONS)) {
-      if (matches(stringToSign(method, canonicalQuery(pairs.filter(([k]) => k !== name))))) {
-        return { code: 'UnsignedParameter', detail: `signed without ${name}: every query parameter but Signature must be signed` };
-      }
+  }
+  // Any one parameter left out, the common ones too (a client that signs a fixed list, or forgets one).
+  const names = [...new Set(pairs.map(([k]) => k).filter((k) => k !== 'Signature'))];
+  for (const name of names.slice(0, MAX_SINGLE_OMISSIONS)) {
+    if (matches(stringToSign(method, canonicalQuery(pairs.filter(([k]) => k !== name))))) {
+      return { code: 'UnsignedParameter', detail: `signed without ${name}: every query parameter but Signature must be signed` };
     }
   }
   const unsorted = unsortedCanonical(pairs);
@@ -61,6 +63,13 @@ export function diagnoseMismatch(method: string, pairs: QueryPairs, secret: stri
   }
   if (matches(lowerHex(stringToSign(method, canonical)))) {
     return { code: 'LowercasePercentEncoding', detail: 'signed with lowercase hex in the StringToSign (%3d where the rule says %3D)' };
+  }
+  const m = method.toUpperCase();
+  if (matches(`${m}&%2F&${canonical}`)) {
+    return { code: 'StringToSignForm', detail: 'signed over the canonical query as it is, not percent-encoded a second time' };
+  }
+  if (path !== '/' && (matches(`${m}&${percentEncode(path)}&${percentEncode(canonical)}`) || matches(`${m}&${percentEncode(path.replace(/\/$/, ''))}&${percentEncode(canonical)}`))) {
+    return { code: 'StringToSignForm', detail: `signed with the request path (${path}) where the StringToSign always has %2F` };
   }
   for (const other of ['GET', 'POST', 'PUT']) {
     if (other !== method.toUpperCase() && matches(stringToSign(other, canonical))) {

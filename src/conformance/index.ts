@@ -1,38 +1,36 @@
 // conformance/index.ts — the conformance report: every signed call is checked, passively, against the vendor contract's
 // rules, and each deviation is counted per client (AccessKeyId + User-Agent). It only observes: nothing here changes an
-// answer. The conforming happy path costs a few lookups, one counter bump and one entry of a bounded nonce map; the
-// signature is diagnosed only when it did not match. No HTTP (the pipeline hands it a view of the call), no secrets kept.
+// answer. The conforming happy path costs a few lookups and one counter bump (nonces are remembered here only when the
+// signature check does not keep them, or for calls answered with an error); a signature is diagnosed only when it did
+// not match. No HTTP (the pipeline hands it a view of the call), no secrets kept.
 import type { Product } from '../contract/index.js';
 import { canonicalQuery, stringToSign, type QueryPairs, type SignatureVariant } from '../signing/index.js';
-import { add, checkBodyNames, checkCommonValues, checkQueryNames, checkRequest, checkTimestamp, NONE, type Headers } from './checks.js';
+import { add, checkBodyNames, checkCommonValues, checkQueryNames, checkRequest, checkTimestamp, checkUrlHex, contentTypeDeviation, NONE, type Headers } from './checks.js';
 import { diagnoseMismatch } from './diagnose.js';
 import { ConformanceStore, cut, type Client, type ConformanceReportJson, type DeviationExample } from './report.js';
+
+export type { Client as ConformanceClient } from './report.js';
 import { SIGNATURE_CODES, type Deviation, type DeviationCode } from './rules.js';
+import { RecentKeys } from './recent.js';
 
 export { NONE as NO_DEVIATIONS } from './checks.js';
 export { RULES, SKEW_WARN_MS, type Deviation, type DeviationCode } from './rules.js';
 export { MAX_CLIENTS, type ConformanceReportJson } from './report.js';
 
-/** (AccessKeyId, SignatureNonce) pairs remembered for NonceReused, oldest forgotten first. */
+/** (AccessKeyId, SignatureNonce) pairs remembered, by each of the two memories below; the oldest forgotten first. */
 export const NONCE_MEMORY = 10_000;
 
-/** One call as the report follows it; also the nonce memory's entry for the call's nonce. */
-export interface ConfCall {
-  client: Client;
-  atMs: number;
-  /** Set once the call was answered with success; a reuse of its nonce before that counts as afterError. */
-  ok: boolean;
-  deviations: readonly Deviation[];
-}
-
-/** What the report reads of a request (FastifyRequest has it all; the two last fields are decorations). */
+/** What the report reads of a request (FastifyRequest has it all; the last three fields are decorations). */
 export interface CallView {
   method: string;
   url: string;
   headers: Headers;
   /** The lenient variant the signature matched (http/auth.ts sets it), null for the exact one or none checked. */
   signVariant: SignatureVariant | null;
-  conf: ConfCall | null;
+  /** The call's client, once observed. */
+  confClient: Client | null;
+  /** The call's deviations so far (the shared empty array when none). */
+  confDeviations: readonly Deviation[] | null;
 }
 
 export interface ConformanceOptions {
@@ -41,15 +39,19 @@ export interface ConformanceOptions {
   windowMs: number;
   /** The secret of a key id, to diagnose a mismatching signature; undefined for an unknown key. */
   secretOf: (accessKeyId: string) => string | undefined;
+  /**
+   * True when the signature check refuses a reused nonce itself (auth not off, nonce check on): a reuse is then the
+   * call it refuses with SignatureNonceUsed, and no nonce of a conforming call needs remembering here.
+   */
+  replayGuarded: boolean;
 }
 
 export class Conformance {
   private readonly store: ConformanceStore;
-  private nonces = new Map<string, ConfCall>();
-  /** The nonce keys in the order remembered, a ring: the oldest is forgotten without an iterator per call. */
-  private nonceRing: Array<string | undefined> = new Array(NONCE_MEMORY);
-  private ringCalls: Array<ConfCall | undefined> = new Array(NONCE_MEMORY);
-  private nonceNext = 0;
+  /** Every nonce, only when the signature check does not keep them (auth off, or nonce check off). */
+  private readonly seen = new RecentKeys(NONCE_MEMORY);
+  /** The nonces of calls answered with an error: a reuse of one of them is a retry (afterError). */
+  private readonly failed = new RecentKeys(NONCE_MEMORY);
 
   constructor(private readonly opts: ConformanceOptions) {
     this.store = new ConformanceStore(opts.now);
@@ -63,13 +65,15 @@ export class Conformance {
     const now = this.opts.now();
     const ua = view.headers['user-agent'];
     const client = this.store.client(q.AccessKeyId ?? '', typeof ua === 'string' ? ua : undefined, now);
-    const call: ConfCall = { client, atMs: now, ok: false, deviations: NONE };
-    view.conf = call;
+    view.confClient = client;
+    const early = view.confDeviations;
+    view.confDeviations = NONE;
 
-    let out = checkRequest(view.method, view.headers, undefined);
+    let out = checkRequest(view.method, view.url, view.headers, early === null ? undefined : [...early]);
     out = checkQueryNames(product, pairs, q, out);
     out = checkCommonValues(q, out);
     out = checkTimestamp(q.Timestamp, now, this.opts.windowMs, out);
+    out = checkUrlHex(view.url, out);
     const variant = view.signVariant;
     if (variant !== null) {
       if (variant === 'space-plus' || variant === 'space-plus-key-ampersand') out = add(out, 'SpaceSignedAsPlus', 'signed with + for a space where the rule says %20');
@@ -78,44 +82,47 @@ export class Conformance {
     if (authCode === 'SignatureDoesNotMatch') {
       const secret = this.opts.secretOf(q.AccessKeyId);
       if (secret !== undefined) {
-        const d = diagnoseMismatch(view.method, pairs, secret, q.Signature ?? '', q.SignatureMethod ?? '');
+        const qi = view.url.indexOf('?');
+        const d = diagnoseMismatch(view.method, qi < 0 ? view.url : view.url.slice(0, qi), pairs, secret, q.Signature ?? '', q.SignatureMethod ?? '');
         out = add(out, d.code, d.detail);
       }
     }
-    let afterError = false;
-    const nonce = q.SignatureNonce;
-    if (nonce && q.AccessKeyId) {
-      const key = `${q.AccessKeyId}\n${nonce}`;
-      const first = this.nonces.get(key);
-      if (first !== undefined && now - first.atMs <= this.opts.windowMs) {
-        afterError = !first.ok;
-        out = add(out, 'NonceReused', `SignatureNonce ${nonce} was first used ${Math.round((now - first.atMs) / 1000)} s before${afterError ? ', by a call answered with an error (a retry that did not sign again?)' : ''}`);
-      } else {
-        if (first !== undefined) this.nonces.delete(key);
-        this.remember(key, call);
-      }
+    const afterError = this.nonceReuse(q, authCode, now);
+    if (afterError !== undefined) {
+      const first = afterError ? ', by a call answered with an error (a retry that did not sign again?)' : '';
+      out = add(out, 'NonceReused', `SignatureNonce ${q.SignatureNonce} was used before${first}`);
     }
     if (out === undefined) return NONE;
-    this.count(call, out, 0, afterError, view, pairs, q);
-    call.deviations = out;
+    this.count(client, now, out, 0, afterError === true, view, pairs, q);
+    view.confDeviations = out;
     return out;
+  }
+
+  /** Before the pipeline rewrites the Content-Type: notes a wrong one for observe() to count. One startsWith when right. */
+  arrived(view: CallView): void {
+    const ct = view.headers['content-type'];
+    const d = contentTypeDeviation(typeof ct === 'string' ? ct : undefined);
+    if (d) view.confDeviations = [d];
   }
 
   /** Checks the body's names once it is read; returns the call's deviations if the body added some, else undefined. */
   observeBody(view: CallView, product: Product, action: string | undefined, body: unknown): readonly Deviation[] | undefined {
-    const call = view.conf;
-    if (call === null || body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
-    const found = checkBodyNames(product, action, body as Record<string, unknown>, undefined);
-    if (found === undefined) return undefined;
-    const all = call.deviations.length === 0 ? found : [...call.deviations, ...found];
-    this.count(call, all, all.length - found.length, false, view, undefined, undefined);
-    call.deviations = all;
+    const client = view.confClient;
+    if (client === null || body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+    const before = view.confDeviations ?? NONE;
+    // A copy of the call's list (its entries too: a code already there gets the body's detail appended).
+    const all = checkBodyNames(product, action, body as Record<string, unknown>, before.length === 0 ? undefined : before.map((d) => ({ ...d })));
+    if (all === undefined) return undefined;
+    // Only codes the query did not show are counted again.
+    this.count(client, this.opts.now(), all, before.length, false, view, undefined, undefined);
+    view.confDeviations = all;
     return all;
   }
 
-  /** The call was answered with success (a later reuse of its nonce is then not a retry after an error). */
-  answered(view: CallView): void {
-    if (view.conf !== null) view.conf.ok = true;
+  /** The call was answered with an error: a later call with its nonce is a retry after an error. Runs on errors only. */
+  answeredWithError(q: Record<string, string> | null | undefined): void {
+    const nonce = q?.SignatureNonce;
+    if (nonce && q!.AccessKeyId) this.failed.add(`${q!.AccessKeyId}\n${nonce}`, this.opts.now());
   }
 
   report(): ConformanceReportJson {
@@ -124,33 +131,33 @@ export class Conformance {
 
   /** Forgets every client and nonce; resolves to how many deviations had been counted. */
   clear(): number {
-    this.nonces = new Map();
-    this.nonceRing = new Array(NONCE_MEMORY);
-    this.ringCalls = new Array(NONCE_MEMORY);
-    this.nonceNext = 0;
+    this.seen.clear();
+    this.failed.clear();
     return this.store.clear();
   }
 
-  private remember(key: string, call: ConfCall): void {
-    const slot = this.nonceNext;
-    this.nonceNext = (slot + 1) % NONCE_MEMORY;
-    const old = this.nonceRing[slot];
-    // A key remembered again later (its window over) sits in a newer slot too: only the slot's own entry goes.
-    if (old !== undefined && this.nonces.get(old) === this.ringCalls[slot]) this.nonces.delete(old);
-    this.nonceRing[slot] = key;
-    this.ringCalls[slot] = call;
-    this.nonces.set(key, call);
+  /** undefined: the nonce is not a reuse; else whether its first use was answered with an error. */
+  private nonceReuse(q: Record<string, string>, authCode: string | undefined, now: number): boolean | undefined {
+    const nonce = q.SignatureNonce;
+    if (!nonce || !q.AccessKeyId) return undefined;
+    const windowMs = this.opts.windowMs;
+    if (this.opts.replayGuarded) {
+      if (authCode !== 'SignatureNonceUsed') return undefined;
+    } else {
+      const key = `${q.AccessKeyId}\n${nonce}`;
+      if (this.seen.seenAt(key, now, windowMs) === undefined) {
+        this.seen.add(key, now);
+        return undefined;
+      }
+    }
+    return this.failed.seenAt(`${q.AccessKeyId}\n${nonce}`, now, windowMs) !== undefined;
   }
 
-  /** Counts list[from..] into the client's record: once per code per call (a code already in list[..from] is not counted again). */
-  private count(call: ConfCall, list: Deviation[], from: number, afterError: boolean, view: CallView, pairs: QueryPairs | undefined, q: Record<string, string> | undefined): void {
-    const now = call.atMs;
+  /** Counts list[from..] into the client's record (a list holds each code once: add() merges). */
+  private count(client: Client, now: number, list: Deviation[], from: number, afterError: boolean, view: CallView, pairs: QueryPairs | undefined, q: Record<string, string> | undefined): void {
     for (let i = from; i < list.length; i++) {
       const d = list[i];
-      let dup = false;
-      for (let j = 0; j < i; j++) if (list[j].code === d.code) dup = true;
-      if (dup) continue;
-      this.store.record(call.client, d.code, now, d.code === 'NonceReused' && afterError, () => example(view, d, pairs, q));
+      this.store.record(client, d.code, now, d.code === 'NonceReused' && afterError, () => example(view, d, pairs, q));
     }
   }
 }

@@ -9,7 +9,7 @@ import type { JournalAuth } from '../harness/types.js';
 import type { JournalRecord } from '../harness/journal.js';
 import { ApiError } from '../errors.js';
 import { canonicalQuery, stringToSign, type QueryPairs, type SignatureVariant } from '../signing/index.js';
-import { NO_DEVIATIONS, type ConfCall } from '../conformance/index.js';
+import { NO_DEVIATIONS, type ConformanceClient, type Deviation } from '../conformance/index.js';
 
 /** The journal entry of one call, filled as the call goes, then kept as is (one object per call, one shape). */
 type Trace = JournalRecord;
@@ -21,7 +21,8 @@ declare module 'fastify' {
     trace: Trace | null;
     /** The lenient signature variant the call matched (http/auth.ts), and the conformance report's view of the call. */
     signVariant: SignatureVariant | null;
-    conf: ConfCall | null;
+    confClient: ConformanceClient | null;
+    confDeviations: readonly Deviation[] | null;
   }
 }
 
@@ -64,6 +65,7 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
       ? {
           onError: [
             (req: FastifyRequest, _reply: FastifyReply, err: unknown, done: () => void) => {
+              conformance.answeredWithError(req.apiQuery);
               const t = req.trace;
               if (t) {
                 t.code = err instanceof ApiError ? err.code : '';
@@ -89,9 +91,10 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
             },
           ],
         }
-      : {},
+      : { onError: [(req: FastifyRequest, _reply: FastifyReply, _err: unknown, done: () => void) => (conformance.answeredWithError(req.apiQuery), done())] as onErrorHookHandler[] },
 
     start(req) {
+      conformance.arrived(req);
       if (journal) {
         req.trace = {
           atMs: ctx.clock.wallNow(), method: req.method, path: pathOf(req.url), product, action: null, fields: {}, status: 0, code: '', message: '',
@@ -147,7 +150,6 @@ export function apiHooks(ctx: Ctx, product: Product): ApiHooks {
     },
 
     afterAction(req, action, input, result) {
-      conformance.answered(req);
       const t = req.trace;
       const created = t || ctx.faults.size > 0 ? createdIds(result) : undefined;
       if (!created) return;

@@ -40,7 +40,8 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
   app.decorateRequest('apiQuery', null as unknown as Record<string, string>);
   app.decorateRequest('trace', null);
   app.decorateRequest('signVariant', null);
-  app.decorateRequest('conf', null);
+  app.decorateRequest('confClient', null);
+  app.decorateRequest('confDeviations', null);
   for (const [url, product] of ROUTES) {
     const hooks = apiHooks(ctx, product);
     // Before the body is read: a bad signature costs no body parsing, and is reported before a bad body.

@@ -2,7 +2,7 @@
 // the call would have had anyway. Then the same checks under --auth report / off and --nonce-check off.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { startEmulator, signedQuery, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, signedQuery, KEY_SECRET, type Emulator } from '../helpers/emulator.js';
 import { buildQuery, call, clientOf, countsOf, plusForSpace, type CallOptions } from '../helpers/conformance.js';
 import { canonicalQuery, percentEncode, stringToSign, timestampNow } from '../../src/signing/index.js';
 
@@ -25,15 +25,22 @@ describe('each deviation code (enforce mode)', () => {
 
   const cases: Array<[string, CallOptions, number, Record<string, number>]> = [
     ['SpaceSignedAsPlus', { extra: [['Keyword', 'a b']], sts: plusForSpace }, 200, { SpaceSignedAsPlus: 2, BusinessFieldInQuery: 2 }],
-    ['KeyWithAmpersand', { key: 'emulator-access-key-secret&' }, 200, { KeyWithAmpersand: 2 }],
+    ['KeyWithAmpersand', { key: `${KEY_SECRET}&` }, 200, { KeyWithAmpersand: 2 }],
     ['LowercasePercentEncoding', { sts: (m, p) => lowerHex(stringToSign(m, lowerHex(canonicalQuery(p)))) }, 401, { LowercasePercentEncoding: 2 }],
+    ['LowercasePercentEncoding (in the URL only)', { encode: (p) => p.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())}`).join('&') }, 200, { LowercasePercentEncoding: 2 }],
+    ['LowercasePercentEncoding (signed and sent so)', { sts: (m, p) => lowerHex(stringToSign(m, lowerHex(canonicalQuery(p)))), encode: (p) => p.map(([k, v]) => `${k}=${lowerHex(encodeURIComponent(v))}`).join('&') }, 401, { LowercasePercentEncoding: 2 }],
     ['UnsortedCanonicalQuery', { sts: (m, p) => stringToSign(m, p.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&')) }, 401, { UnsortedCanonicalQuery: 2 }],
     ['SignedWithOtherMethod', { sts: (_m, p) => stringToSign('GET', canonicalQuery(p)) }, 401, { SignedWithOtherMethod: 2 }],
     ['UnsignedParameter', { extra: [['CustomerId', 'c-1']], unsigned: ['CustomerId'] }, 401, { UnsignedParameter: 2, UnknownParameter: 2 }],
+    ['UnsignedParameter (a common one)', { unsigned: ['SignatureNonce'] }, 401, { UnsignedParameter: 2 }],
+    ['StringToSignForm (not encoded again)', { sts: (m, p) => `${m}&%2F&${canonicalQuery(p)}` }, 401, { StringToSignForm: 2 }],
+    ['StringToSignForm (the real path)', { sts: (m, p) => `${m}&%2Fmemcached&${percentEncode(canonicalQuery(p))}` }, 401, { StringToSignForm: 2 }],
     ['SignatureMismatch', { key: 'not-the-secret' }, 401, { SignatureMismatch: 2 }],
     ['TimestampFormat (milliseconds)', { override: { Timestamp: new Date().toISOString() } }, 200, { TimestampFormat: 2 }],
     ['TimestampFormat (an offset)', { override: { Timestamp: new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 19) + '+08:00' } }, 401, { TimestampFormat: 2 }],
     ['TimestampSkew', { override: { Timestamp: ago(5 * 60_000) } }, 200, { TimestampSkew: 2 }],
+    ['TimestampSkew (outside the window)', { override: { Timestamp: ago(20 * 60_000) } }, 401, { TimestampSkew: 2 }],
+    ['no deviation for a Timestamp 20 s old', { override: { Timestamp: ago(20_000) } }, 200, {}],
     ['SignatureMethodSpelling', { override: { SignatureMethod: 'HMAC-SHA-1' } }, 400, { SignatureMethodSpelling: 2 }],
     ['CommonParameterValue', { override: { Version: '2020-01-01' } }, 200, { CommonParameterValue: 2 }],
     ['MissingCommonParameter', { override: { Version: undefined } }, 400, { MissingCommonParameter: 2 }],
@@ -44,6 +51,10 @@ describe('each deviation code (enforce mode)', () => {
     ['UnknownParameter (body)', { body: { Foo: 'bar' } }, 200, { UnknownParameter: 2 }],
     ['MissingContentType', { body: { Keyword: 'x' }, contentType: null }, 200, { MissingContentType: 2 }],
     ['MethodNotPost', { method: 'GET' }, 200, { MethodNotPost: 2 }],
+    ['ContentTypeNotJson (text/plain)', { body: { Keyword: 'x' }, contentType: 'text/plain' }, 200, { ContentTypeNotJson: 2 }],
+    ['no deviation for application/json;charset=utf-8', { body: { Keyword: 'x' }, contentType: 'application/json;charset=utf-8' }, 200, {}],
+    ['WrongPath', { path: '/' }, 200, { WrongPath: 2 }],
+    ['no deviation at /memcached/', { path: '/memcached/' }, 200, {}],
   ];
   for (const [name, opts, status, counts] of cases) {
     it(`${name}: counted once per call, the answer unchanged (${status})`, async () => {
@@ -107,6 +118,19 @@ describe('each deviation code (enforce mode)', () => {
   });
 });
 
+describe('with the journal off', () => {
+  it('still counts deviations per client', async () => {
+    const emu = await startEmulator({ journalSize: 0 });
+    try {
+      expect((await call(emu, { userAgent: 'no-journal', extra: [['Foo', '1']], body: { Bar: 1 } })).status).toBe(200);
+      expect(await countsOf(emu, 'no-journal')).toEqual({ UnknownParameter: 1 });
+      expect((await clientOf(emu, 'no-journal'))!.deviations[0].example.detail).toContain('Foo');
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
 describe('in other auth modes', () => {
   const sendAll = async (emu: Emulator) => {
     const good = await emu.http().post(`/memcached?${signedQuery('MemcachedInstanceList')}`).set('user-agent', 'good').send({});
@@ -148,6 +172,13 @@ describe('in other auth modes', () => {
       expect((await call(emu, { userAgent: 'reuse' }, q)).status).toBe(200);
       const d = (await clientOf(emu, 'reuse'))!.deviations;
       expect(d).toEqual([expect.objectContaining({ code: 'NonceReused', count: 2, afterError: 0 })]);
+
+      // The retrying SDK: its retry is answered this time (nothing refuses the nonce), and still reported.
+      await emu.http().post('/_emulator/faults').send({ action: 'MemcachedInstanceList', effect: { type: 'error', status: 503, code: 'ServiceUnavailable', message: 'down' }, count: 1 });
+      const retry = buildQuery({});
+      expect((await call(emu, { userAgent: 'retry' }, retry)).status).toBe(503);
+      expect((await call(emu, { userAgent: 'retry' }, retry)).status).toBe(200);
+      expect((await clientOf(emu, 'retry'))!.deviations).toEqual([expect.objectContaining({ code: 'NonceReused', count: 1, afterError: 1 })]);
     } finally {
       await emu.close();
     }

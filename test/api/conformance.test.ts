@@ -1,7 +1,7 @@
 // The conformance report through a real server: what a conforming client leaves (nothing), how clients are kept apart,
 // how it is cleared, the journal's copy, and that the answers themselves do not change.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { startEmulator, signedQuery, docCreate, KEY_ID, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, signedQuery, docCreate, KEY_ID, KEY_SECRET, type Emulator } from '../helpers/emulator.js';
 import { buildQuery, call, clientOf, countsOf, plusForSpace, report } from '../helpers/conformance.js';
 import { Value } from '@sinclair/typebox/value';
 import { EmulatorAdmin } from '../../src/client/admin.js';
@@ -52,7 +52,7 @@ describe('GET /_emulator/conformance', () => {
     expect(d!.example.stringToSign).toMatch(/^POST&%2F&/);
     const r = await report(emu);
     expect(r.deviations).toBe(c!.deviations.reduce((n, x) => n + x.count, 0));
-    expect(JSON.stringify(r)).not.toContain('emulator-access-key-secret');
+    expect(JSON.stringify(r)).not.toContain(KEY_SECRET);
   });
 
   it('keeps two clients of one AccessKeyId apart by User-Agent', async () => {
@@ -94,6 +94,23 @@ describe('GET /_emulator/conformance', () => {
   });
 });
 
+describe('the admin token', () => {
+  it('guards the report as it guards every control-plane call', async () => {
+    const locked = await startEmulator({ adminToken: 'conf-token' });
+    try {
+      const without = await fetch(`${locked.url}/_emulator/conformance`);
+      expect(without.status).toBe(401);
+      expect(((await without.json()) as { Code: string }).Code).toBe('AdminTokenRequired');
+      const del = await fetch(`${locked.url}/_emulator/conformance`, { method: 'DELETE' });
+      expect(del.status).toBe(401);
+      const admin = new EmulatorAdmin({ endpoint: locked.url, adminToken: 'conf-token' });
+      expect((await admin.conformance()).clients).toEqual([]);
+    } finally {
+      await locked.close();
+    }
+  });
+});
+
 describe('the journal entry of a call', () => {
   it('carries its deviations, and an empty list for a conforming call', async () => {
     await call(emu, { userAgent: 'journal', extra: [['Foo', 'x'], ['Keyword', 'k']] });
@@ -103,6 +120,18 @@ describe('the journal entry of a call', () => {
     const codes = page.entries[1].deviations.map((d) => d.code).sort();
     expect(codes).toEqual(['BusinessFieldInQuery', 'UnknownParameter']);
     expect(page.entries[1].deviations.find((d) => d.code === 'UnknownParameter')?.detail).toContain('Foo');
+  });
+
+  it('holds one bounded deviation per code, however many names a call gets wrong', async () => {
+    const extra = Array.from({ length: 500 }, (_, i) => [`p${i}`, '1'] as [string, string]);
+    const res = await call(emu, { userAgent: 'many', extra, body: { b1: 1, b2: 2 } });
+    expect(res.status).toBe(200);
+    const page = (await (await fetch(`${emu.url}/_emulator/requests?limit=1`)).json()) as { entries: Array<{ deviations: Array<{ code: string; detail: string }> }> };
+    const d = page.entries[0].deviations;
+    expect(d.map((x) => x.code)).toEqual(['UnknownParameter']);
+    expect(d[0].detail).toContain('p0');
+    expect(d[0].detail.length).toBeLessThan(600);
+    expect(await countsOf(emu, 'many')).toEqual({ UnknownParameter: 1 });
   });
 });
 

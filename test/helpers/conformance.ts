@@ -22,6 +22,8 @@ export interface CallOptions {
   body?: Record<string, unknown>;
   userAgent?: string;
   contentType?: string | null;
+  /** The URL path (default: the action's product path). */
+  path?: string;
 }
 
 export function commonPairs(action: string, override: Record<string, string | undefined> = {}): QueryPairs {
@@ -53,7 +55,7 @@ export function buildQuery(opts: CallOptions = {}): string {
 
 /** Sends a hand-built call; answers status and body. */
 export async function call(emu: Emulator, opts: CallOptions = {}, query = buildQuery(opts)) {
-  const path = opts.action === 'DescribeTask' ? '/ccs' : '/memcached';
+  const path = opts.path ?? (opts.action === 'DescribeTask' ? '/ccs' : '/memcached');
   const headers: Record<string, string> = { 'user-agent': opts.userAgent ?? 'conformance-test/1.0' };
   const text = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   if (text !== undefined && opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/json';

@@ -7,11 +7,11 @@ import { firstValues, timestampNow } from '../../src/signing/index.js';
 
 function setup() {
   let now = Date.parse('2026-11-30T09:00:00Z');
-  const conf = new Conformance({ now: () => now, windowMs: 900_000, secretOf: () => undefined });
+  const conf = new Conformance({ now: () => now, windowMs: 900_000, secretOf: () => undefined, replayGuarded: false });
   const send = (ua: string, opts: { nonce?: string; accessKeyId?: string } = {}) => {
     const pairs = commonParams({ action: 'MemcachedInstanceList', accessKeyId: opts.accessKeyId ?? 'ak', nonce: opts.nonce, timestamp: timestampNow(new Date(now)) });
     pairs.push(['Signature', 'x']);
-    const view: CallView = { method: 'POST', url: '/memcached?x', headers: { 'user-agent': ua }, signVariant: null, conf: null };
+    const view: CallView = { method: 'POST', url: '/memcached?x', headers: { 'user-agent': ua }, signVariant: null, confClient: null, confDeviations: null };
     return conf.observe(view, 'memcached', pairs, firstValues(pairs), undefined);
   };
   return { conf, send, tick: (ms: number) => (now += ms) };
