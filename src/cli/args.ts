@@ -26,11 +26,16 @@ const TARGET_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function target(values: { endpoint?: string | undefined; 'access-key-id'?: string | undefined; 'access-key-secret'?: string | undefined }, env: Env): Target {
-  const endpoint = values.endpoint ?? (env.CDS_EMU_ENDPOINT || LOCAL.endpoint);
+/** --endpoint, else CDS_EMU_ENDPOINT, else the local default; as a base URL (a trailing product path dropped). */
+export function endpointOf(given: string | undefined, env: Env): string {
+  const endpoint = given ?? (env.CDS_EMU_ENDPOINT || LOCAL.endpoint);
   if (!/^https?:\/\/[^/]/.test(endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, got "${endpoint}"`);
+  return baseUrlOf(endpoint);
+}
+
+function target(values: { endpoint?: string | undefined; 'access-key-id'?: string | undefined; 'access-key-secret'?: string | undefined }, env: Env): Target {
   return {
-    endpoint: baseUrlOf(endpoint),
+    endpoint: endpointOf(values.endpoint, env),
     accessKeyId: values['access-key-id'] ?? (env.CDS_EMU_ACCESS_KEY_ID || LOCAL.accessKeyId),
     accessKeySecret: values['access-key-secret'] ?? (env.CDS_EMU_ACCESS_KEY_SECRET || LOCAL.accessKeySecret),
   };

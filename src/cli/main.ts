@@ -1,4 +1,4 @@
-// cli/main.ts — the bin: `serve` (the default) starts the emulator; `call` and `wait` talk to one. Each loads only what it needs.
+// cli/main.ts — the bin: `serve` (the default) starts the emulator; `call`, `wait`, `conformance` and `verify` talk to one. Each loads only what it needs.
 import { UsageError } from './args.js';
 
 const SUBCOMMANDS = `Commands:
@@ -6,6 +6,7 @@ const SUBCOMMANDS = `Commands:
   cds-memcached-emulator call <Action> …     sign and send one API call (call --help)
   cds-memcached-emulator wait <Id> <status>  wait for an instance's status or its deletion (wait --help)
   cds-memcached-emulator verify <DIR>        compare an emulator's answers with recorded ones (verify --help)
+  cds-memcached-emulator conformance         what each client did that the vendor's rules forbid (conformance --help)
 `;
 
 const argv = process.argv.slice(2);
@@ -33,6 +34,9 @@ if (sub === 'call' || sub === 'wait') {
     code = usage ? 2 : e instanceof NoEndpoint ? 3 : 1;
   }
   process.exitCode = code;
+} else if (sub === 'conformance') {
+  const { runConformance } = await import('./conformance.js');
+  process.exitCode = await runConformance(rest, process.env);
 } else {
   const serveArgv = sub === 'serve' ? rest : argv;
   if (sub !== 'serve' && (argv.includes('--help') || argv.includes('-h'))) process.stdout.write(SUBCOMMANDS + '\n');

@@ -6,6 +6,7 @@ import { mountInstances } from './instances.js';
 import { mountDetail } from './detail.js';
 import { mountJournal } from './journal.js';
 import { mountFaults } from './faults.js';
+import { mountClients } from './clients.js';
 
 const POLL_MS = 1000;
 const app = { config: {}, fixtures: { regions: [], vdcs: [] }, snapshot: null };
@@ -30,9 +31,10 @@ function route() {
   if (name === 'instance' && arg) view = mountDetail(main, app, decodeURIComponent(arg));
   else if (name === 'journal') view = mountJournal(main, app, arg);
   else if (name === 'faults') view = mountFaults(main, app);
+  else if (name === 'clients') view = mountClients(main, app);
   else view = mountInstances(main, app);
   if (app.snapshot) view.update(app.snapshot);
-  document.title = `${{ instance: 'Instance', journal: 'Journal', faults: 'Faults & clock' }[name] ?? 'Instances'} · Memcached · CDS emulator console`;
+  document.title = `${{ instance: 'Instance', journal: 'Journal', faults: 'Faults & clock', clients: 'Clients' }[name] ?? 'Instances'} · Memcached · CDS emulator console`;
 }
 
 function showTopInfo(ok, detail) {
