@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { signedQuery, startEmulator, type Emulator } from '../helpers/emulator.js';
+import { KEY_ID, signedQuery, startEmulator, type Emulator } from '../helpers/emulator.js';
 import { call, clientOf, plusForSpace } from '../helpers/conformance.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -62,7 +62,7 @@ describe.skipIf(skip)('console Clients page (#/clients)', () => {
     const conforming = page.locator('table.clients tbody tr', { hasText: CONFORMING });
     await conforming.waitFor();
     expect(await conforming.locator('td[data-label="Deviations"]').textContent()).toBe('none');
-    expect(await row.locator('td[data-label="AccessKeyId"]').textContent()).toBe('emulator-access-key-id');
+    expect(await row.locator('td[data-label="AccessKeyId"]').textContent()).toBe(KEY_ID);
     expect(await row.locator('td[data-label="Calls"]').textContent()).toBe('2');
     expect(await row.locator('td[data-label="Deviations"]').textContent()).toBe('1 (1 kind)');
 
@@ -85,7 +85,7 @@ describe.skipIf(skip)('console Clients page (#/clients)', () => {
     expect(served.canonicalQuery).toContain('Keyword=a%20b');
     const row = page.locator('table.clients tbody tr', { hasText: PLUS });
     await row.waitFor();
-    await row.getByRole('button', { name: `Deviations of emulator-access-key-id · ${PLUS}` }).click();
+    await row.getByRole('button', { name: `Deviations of ${KEY_ID} · ${PLUS}` }).click();
     await expect.poll(() => page.locator('#cd-title').textContent()).toContain(PLUS);
     const dev = page.locator('article.deviation[data-code="SpaceSignedAsPlus"]');
     await dev.waitFor();
