@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// bin/cds-memcached-emulator.js — the installed command: runs the built CLI (dist/cli.mjs: serve, call, wait).
+// bin/cds-memcached-emulator.js — the installed command: runs the built CLI (dist/cli.mjs: serve, call, wait, conformance, verify).
 import module from 'node:module';
 
 // Node 22.8+: keep compiled code on disk, so the next start skips most parsing (older Node has no such call).
