@@ -98,6 +98,20 @@ describe.skipIf(skip)('console Clients page (#/clients)', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'clients-space-as-plus-1280.png'), fullPage: true });
   });
 
+  it('the journal marks the same call as a deviation, and its Details list each code with what the call did', async () => {
+    await page.goto(`${emu.url}/_emulator/ui#/journal`);
+    const row = page.locator('table.journal tbody tr', { has: page.locator('span.mine-tag', { hasText: 'deviation' }) }).first();
+    await row.waitFor();
+    await row.getByRole('button', { name: /Details/ }).click();
+    const items = page.locator('.deviations li');
+    await expect.poll(() => items.count()).toBeGreaterThan(0);
+    const texts = await items.allTextContents();
+    expect(texts.some((t) => t.startsWith('SpaceSignedAsPlus ') || t.startsWith('NonceReused '))).toBe(true);
+    await page.locator('.deviations a', { hasText: 'Clients' }).click();
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Clients');
+    expect(problems).toEqual([]);
+  });
+
   it('Clear empties the report: the empty state is back and the endpoint lists no client', async () => {
     await page.getByRole('button', { name: 'Clear report' }).click();
     await expect.poll(() => page.locator('.empty h2').textContent()).toBe('No client has called the API yet');

@@ -35,7 +35,11 @@ function detail(entry) {
       auth.signatureMethod ? h('p.card-meta', {}, `SignatureMethod ${auth.signatureMethod}`) : null,
       auth.stringToSign ? [h('h4', {}, 'StringToSign the server computed'), h('pre.value.sts', { tabIndex: 0 }, auth.stringToSign),
         h('p.hint', {}, 'Compare it with the string your client signed: they must be equal byte for byte.')] : null,
-      auth.canonicalQuery ? [h('h4', {}, 'Canonical query'), h('pre.value', { tabIndex: 0 }, auth.canonicalQuery)] : null) : null);
+      auth.canonicalQuery ? [h('h4', {}, 'Canonical query'), h('pre.value', { tabIndex: 0 }, auth.canonicalQuery)] : null) : null,
+    entry.deviations?.length ? h('div.deviations', {},
+      h('h3', {}, 'Where the call strayed from the vendor\'s rules'),
+      h('ul', {}, entry.deviations.map((d) => h('li', {}, h('code', {}, d.code), ` ${d.detail}`))),
+      h('p.hint', {}, h('a', { href: '#/clients' }, 'Clients'), ' counts these per client, with the rule each one breaks.')) : null);
 }
 
 /** The instance's name while it exists (a link to it), else the start of its id. */
@@ -112,7 +116,7 @@ export function mountJournal(main, app, arg) {
             h('td', { dataset: { label: 'Time' } }, fmtTime(Date.parse(e.at))),
             h('td', { dataset: { label: 'Action' } }, e.action ?? h('span.muted', {}, e.path)),
             h('td', { dataset: { label: 'HTTP' } }, h(`span.badge.${ok ? 'task-finish' : 'task-error'}`, {}, String(e.status))),
-            h('td', { dataset: { label: 'Code' } }, h(ok ? 'span' : 'strong.err-text', {}, e.code), e.fault ? h('span.mine-tag', {}, 'fault') : null),
+            h('td', { dataset: { label: 'Code' } }, h(ok ? 'span' : 'strong.err-text', {}, e.code), e.fault ? h('span.mine-tag', {}, 'fault') : null, e.deviations?.length ? h('span.mine-tag', { title: e.deviations.map((d) => d.code).join(', ') }, 'deviation') : null),
             h('td', { dataset: { label: 'ms' } }, e.ms.toFixed(1)),
             h('td', { dataset: { label: 'Instance' } }, e.instanceIds.length ? instanceName(app, e.instanceIds[0]) : '—'),
             h('td', { dataset: { label: '' } }, h('button.link', { type: 'button', onclick: open, 'aria-label': `Details of request ${e.id}` }, 'Details')));
