@@ -11,6 +11,8 @@ const VARIANTS = (process.env.BENCH_AB_VARIANTS ?? (process.env.BENCH_AB_BUNDLES
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
 const CASE = process.env.BENCH_AB_CASE ?? 'describe'; // describe | refused | list | task
+/** Instances each emulator holds (List answers them all); the first one is the Describe's. */
+const INSTANCES = Number(process.env.BENCH_AB_INSTANCES ?? 1);
 const EXTRA = (process.env.BENCH_EMU_ARGS ?? '').split(' ').filter(Boolean);
 const bad = (q: string) => q.replace(/(^|&)Signature=([^&]*)/, (_m, pre: string, v: string) => `${pre}Signature=${'A'.repeat(decodeURIComponent(v).length)}`);
 
@@ -31,6 +33,7 @@ try {
     const client = new CdsMemcachedClient({ endpoint: e.url });
     const c = await client.createMemcachedInstance(DOC_CREATE);
     await client.waitForStatus(c.InstanceIds[0], ['running'], 10_000, 5);
+    for (let n = 1; n < INSTANCES; n++) await client.createMemcachedInstance(DOC_CREATE);
     emus.push({ b, e, client, instanceId: c.InstanceIds[0], taskId: c.TaskIds[0], runs: [] as number[] });
     BARE_BODY ??= (await httpRequest(`${e.url}/memcached?${client.signedQuery('DescribeMemcachedInstance')}`, { method: 'POST', body: JSON.stringify({ InstanceId: c.InstanceIds[0] }) })).body;
   }
@@ -51,7 +54,7 @@ try {
   for (const x of emus) await load(x, 3000);
   for (let i = 0; i < ROUNDS; i++) for (const x of i % 2 ? [...emus].reverse() : emus) x.runs.push(await load(x, REQUESTS));
   const base = median(emus[0].runs);
-  for (const x of emus) process.stdout.write(`${CASE} ${EXTRA.join(' ')} ${x.b}: median ${median(x.runs).toFixed(1)} us/req [${x.runs.map((r) => r.toFixed(0)).join(' ')}]  ÷ ${emus[0].b}: ${(median(x.runs) / base).toFixed(2)}\n`);
+  for (const x of emus) process.stdout.write(`${CASE}${INSTANCES > 1 ? ` of ${INSTANCES}` : ''} ${EXTRA.join(' ')} ${x.b}: median ${median(x.runs).toFixed(1)} us/req [${x.runs.map((r) => r.toFixed(0)).join(' ')}]  ÷ ${emus[0].b}: ${(median(x.runs) / base).toFixed(2)}\n`);
 } finally {
   for (const x of emus) await stopChild(x.e);
   cleanup();
