@@ -29,7 +29,10 @@ try {
       emus.push({ b, e, client: new CdsMemcachedClient({ endpoint: e.url }), instanceId: 'bench', taskId: 1, runs: [] as number[] });
       continue;
     }
-    const e = await startServer('node', [path.join(ROOT, bundle, 'server.mjs'), '--port', '0', '--data', path.join(dir, `${i}.db`), '--backend', 'none', '--task-delay-ms', '0', '--log-level', 'info', ...EXTRA, ...flags]);
+    // A flag written node:--x is Node's (e.g. node:--max-semi-space-size=16), the rest the emulator's.
+    const nodeFlags = flags.filter((f) => f.startsWith('node:')).map((f) => f.slice(5));
+    const emuFlags = flags.filter((f) => !f.startsWith('node:'));
+    const e = await startServer('node', [...nodeFlags, path.join(ROOT, bundle, 'server.mjs'), '--port', '0', '--data', path.join(dir, `${i}.db`), '--backend', 'none', '--task-delay-ms', '0', '--log-level', 'info', ...EXTRA, ...emuFlags]);
     const client = new CdsMemcachedClient({ endpoint: e.url });
     const c = await client.createMemcachedInstance(DOC_CREATE);
     await client.waitForStatus(c.InstanceIds[0], ['running'], 10_000, 5);
