@@ -10,11 +10,17 @@ import { DOC_CREATE, ROOT, httpRequest, median, procCpuMs, startServer, stopChil
 const VARIANTS = (process.env.BENCH_AB_VARIANTS ?? (process.env.BENCH_AB_BUNDLES ?? 'dist0,dist').replace(/,/g, ';')).split(';').map((v) => v.trim().split(/\s+/));
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
-const CASE = process.env.BENCH_AB_CASE ?? 'describe'; // describe | refused | list | task
+const CASE = process.env.BENCH_AB_CASE ?? 'describe'; // describe | refused | mismatch | list | task
 /** Instances each emulator holds (List answers them all); the first one is the Describe's. */
 const INSTANCES = Number(process.env.BENCH_AB_INSTANCES ?? 1);
 const EXTRA = (process.env.BENCH_EMU_ARGS ?? '').split(' ').filter(Boolean);
 const bad = (q: string) => q.replace(/(^|&)Signature=([^&]*)/, (_m, pre: string, v: string) => `${pre}Signature=${'A'.repeat(decodeURIComponent(v).length)}`);
+/** A Signature of the right form (a 20-byte digest in base64) but the wrong value: the conformance check diagnoses it in full. */
+const wrong = (q: string) =>
+  q.replace(/(^|&)Signature=([^&]*)/, (_m, pre: string, v: string) => {
+    const sig = decodeURIComponent(v);
+    return `${pre}Signature=${encodeURIComponent((sig[0] === 'A' ? 'B' : 'A') + sig.slice(1))}`;
+  });
 
 const { dir, cleanup } = tmpDir('cds-ab-');
 /** The first emulator's real Describe answer, which a `bare` variant (listed after it) serves. */
@@ -46,12 +52,12 @@ try {
     const body = JSON.stringify(CASE === 'task' ? { TaskId: x.taskId } : CASE === 'list' ? {} : { InstanceId: x.instanceId });
     const paths = Array.from({ length: n }, () => {
       const q = x.client.signedQuery(action);
-      return `/${product}?${CASE === 'refused' ? bad(q) : q}`;
+      return `/${product}?${CASE === 'refused' ? bad(q) : CASE === 'mismatch' ? wrong(q) : q}`;
     });
     let next = 0;
     const cpu0 = procCpuMs(x.e.pid)!;
     const r = await autocannon({ url: x.e.url, connections: 50, amount: n, timeout: 10, requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, body, setupRequest: (req) => ({ ...req, path: paths[next++] }) }] });
-    if (r.errors + r.timeouts > 0 || (CASE !== 'refused' && r.non2xx > 0 && x.b !== 'bare')) throw new Error(`${x.b}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+    if (r.errors + r.timeouts > 0 || (CASE !== 'refused' && CASE !== 'mismatch' && r.non2xx > 0 && x.b !== 'bare')) throw new Error(`${x.b}: ${r.errors} errors, ${r.non2xx} non-2xx`);
     return ((procCpuMs(x.e.pid)! - cpu0) * 1000) / r.requests.total;
   };
   for (const x of emus) await load(x, 3000);
