@@ -8,7 +8,7 @@ import { CdsMemcachedClient } from '../src/client/index.js';
 import { DOC_CREATE, ROOT, procCpuMs, startServer, stopChild, tmpDir } from './lib.js';
 
 const REQUESTS = Number(process.env.BENCH_PROFILE_REQUESTS ?? 60_000);
-const CASE = process.env.BENCH_PROFILE_CASE ?? 'describe'; // describe | refused | list (of 1)
+const CASE = process.env.BENCH_PROFILE_CASE ?? 'describe'; // describe | refused | mismatch | list (of 1)
 const EXTRA = (process.env.BENCH_EMU_ARGS ?? '').split(' ').filter(Boolean);
 const OUT = process.env.BENCH_PROFILE_DIR;
 
@@ -42,9 +42,11 @@ try {
   }
   const body = JSON.stringify({ InstanceId: instanceId });
   const bad = (q: string) => q.replace(/(^|&)Signature=([^&]*)/, (_m, pre: string, v: string) => `${pre}Signature=${'A'.repeat(decodeURIComponent(v).length)}`);
+  // mismatch: a well-formed Signature with the wrong value, which the conformance check diagnoses in full.
+  const wrong = (q: string) => q.replace(/(^|&)Signature=([^&]*)/, (_m, pre: string, v: string) => `${pre}Signature=${encodeURIComponent((decodeURIComponent(v)[0] === 'A' ? 'B' : 'A') + decodeURIComponent(v).slice(1))}`);
   const paths = Array.from({ length: REQUESTS }, () => {
     const q = client.signedQuery(CASE === 'list' ? 'MemcachedInstanceList' : 'DescribeMemcachedInstance');
-    return `/memcached?${CASE === 'refused' ? bad(q) : q}`;
+    return `/memcached?${CASE === 'refused' ? bad(q) : CASE === 'mismatch' ? wrong(q) : q}`;
   });
   let next = 0;
   const cpu0 = procCpuMs(emu.pid)!;

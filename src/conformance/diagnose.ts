@@ -2,7 +2,7 @@
 // left unsigned, unsorted, lowercase hex, another method) and names the first that matches. Runs only on the mismatch
 // path, never for a call whose signature matched; a bounded number of HMACs. Pure: no HTTP, never logs a secret.
 import { COMMON_PARAMS } from '../contract/index.js';
-import { canonicalQuery, macMatches, percentEncode, SIGNATURE_METHODS, stringToSign, type QueryPairs } from '../signing/index.js';
+import { canonicalQuery, macMatches, percentEncode, SIGNATURE_METHODS, signatureDigest, stringToSign, type QueryPairs } from '../signing/index.js';
 import type { DeviationCode } from './rules.js';
 
 /** At most this many parameters are tried left out one at a time. */
@@ -34,7 +34,11 @@ export function diagnoseMismatch(method: string, path: string, pairs: QueryPairs
   const algo = SIGNATURE_METHODS.get(signatureMethod);
   const none: Diagnosis = { code: 'SignatureMismatch', detail: 'the signature matches no variant the emulator knows: compare your StringToSign with the one shown' };
   if (!algo || !given) return none;
-  const matches = (sts: string) => macMatches(algo, secret, sts, given) || macMatches(algo, secret + '&', sts, given);
+  // Decoded once: each candidate below costs one HMAC per key and a byte compare.
+  const digest = signatureDigest(algo, given);
+  if (!digest) return none;
+  const keyAmp = secret + '&';
+  const matches = (sts: string) => macMatches(algo, secret, sts, digest) || macMatches(algo, keyAmp, sts, digest);
 
   const canonical = canonicalQuery(pairs);
   const added = [...new Set(pairs.map(([k]) => k).filter((k) => !COMMON.has(k)))];

@@ -107,11 +107,22 @@ export function verify(method: string, pairs: QueryPairs, secret: string, given:
   return verifyVariant(method, pairs, secret, given, signatureMethod) !== undefined;
 }
 
-/** True if `given` is the HMAC of `text` under `key` (constant-time); for diagnosing a mismatch, off the happy path. */
-export function macMatches(algo: 'sha1' | 'sha256', key: string, text: string, given: string): boolean {
-  const expected = Buffer.from(createHmac(algo, key).update(text).digest('base64'));
-  const givenBuf = Buffer.from(given.replace(/ /g, '+'));
-  return expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf);
+const DIGEST_BYTES = { sha1: 20, sha256: 32 } as const;
+
+/**
+ * The digest a Signature stands for, for comparing many candidate HMACs with it (diagnosing a mismatch, off the happy
+ * path): undefined when `given` is not the exact base64 of a digest of this length, which no HMAC can then match (an
+ * HMAC's base64 is always exact, with its padding).
+ */
+export function signatureDigest(algo: 'sha1' | 'sha256', given: string): Buffer | undefined {
+  const text = given.includes(' ') ? given.replace(/ /g, '+') : given;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === DIGEST_BYTES[algo] && bytes.toString('base64') === text ? bytes : undefined;
+}
+
+/** True if `digest` (signatureDigest()) is the HMAC of `text` under `key` (constant-time); keys as KeyObjects, cached. */
+export function macMatches(algo: 'sha1' | 'sha256', key: string, text: string, digest: Buffer): boolean {
+  return timingSafeEqual(createHmac(algo, hmacKey(key)).update(text).digest(), digest);
 }
 
 /** The query string a client sends: its pairs in order, then Signature, each percent-encoded. */

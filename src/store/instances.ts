@@ -80,7 +80,6 @@ export function instanceRepo(db: DB) {
     ),
     get: db.prepare('SELECT * FROM instances WHERE id = ?'),
     all: db.prepare('SELECT * FROM instances ORDER BY seq DESC'),
-    byVdc: db.prepare('SELECT * FROM instances WHERE vdc_id = ? ORDER BY seq DESC'),
     // Keyset over the unique seq index: a slice costs its own rows, never a scan of the table; only what a check reads.
     after: db.prepare('SELECT seq, id, status, address, port, backend_ref AS backendRef FROM instances WHERE seq > ? ORDER BY seq LIMIT ?'),
     count: db.prepare('SELECT count(*) FROM instances').pluck(),
@@ -101,7 +100,19 @@ export function instanceRepo(db: DB) {
   // Read-through cache for the hottest read (Describe). Every write below drops the entry first, so a
   // cached row is never older than the table, rolled-back transactions included. Only this process writes.
   const cache = new Map<string, Instance>();
-  const drop = (id: string) => void cache.delete(id);
+  // The whole table newest first, for List (every call read it all from SQLite): dropped by the same writes. Never
+  // filled inside a transaction, which could still roll back what it would hold.
+  let listed: readonly Instance[] | undefined;
+  const drop = (id: string) => {
+    cache.delete(id);
+    listed = undefined;
+  };
+  const listAll = (): readonly Instance[] => {
+    if (listed) return listed;
+    const rows = (s.all.all() as Row[]).map((r) => Object.freeze(toInstance(r)));
+    if (!db.inTransaction) listed = rows;
+    return rows;
+  };
   return {
     insert: (n: NewInstance) => {
       drop(n.id);
@@ -125,7 +136,8 @@ export function instanceRepo(db: DB) {
      * watchdog walks them in slices. */
     after: (seq: number, limit: number): Watched[] => s.after.all(seq, limit) as Watched[],
     count: (): number => s.count.get() as number,
-    list: (vdcId?: string): Instance[] => ((vdcId === undefined ? s.all.all() : s.byVdc.all(vdcId)) as Row[]).map(toInstance),
+    /** Newest first; the rows are frozen (shared with later calls until the next write). */
+    list: (vdcId?: string): Instance[] => (vdcId === undefined ? listAll().slice() : listAll().filter((i) => i.vdcId === vdcId)),
     setStatus: (id: string, status: InstanceStatus, now: number, reason: string | null = null) => {
       drop(id);
       return s.setStatus.run({ id, status, reason, now: clampTime(now) }).changes > 0;
@@ -151,11 +163,13 @@ export function instanceRepo(db: DB) {
     },
     removeAll: () => {
       cache.clear();
+      listed = undefined;
       return s.removeAll.run().changes;
     },
     /** Start-up repair: rows whose times lie outside TIME_RANGE are clamped into it; returns how many. */
     clampTimes: (): number => {
       cache.clear();
+      listed = undefined;
       return s.clampTimes.run({ earliest: TIME_RANGE.earliestMs, latest: TIME_RANGE.latestMs }).changes;
     },
   };

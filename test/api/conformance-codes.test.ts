@@ -78,6 +78,28 @@ describe('each deviation code (enforce mode)', () => {
     expect(await countsOf(emu, 'raw-plus')).toEqual({ SignatureNotEncoded: 1 });
   });
 
+  it('a wrong Signature sent raw (its + arrives as a space) is still diagnosed', async () => {
+    let q = '';
+    for (let i = 0; i < 200 && !q; i++) {
+      const built = buildQuery({ sts: (_m, p) => stringToSign('GET', canonicalQuery(p)) });
+      const sig = decodeURIComponent(built.slice(built.indexOf('&Signature=') + 11));
+      if (sig.includes('+')) q = built.slice(0, built.indexOf('&Signature=')) + '&Signature=' + sig.replace(/\//g, '%2F').replace(/=/g, '%3D');
+    }
+    expect(q).not.toBe('');
+    const res = await call(emu, { userAgent: 'raw-plus-wrong' }, q);
+    expect(res.status).toBe(401);
+    expect(await countsOf(emu, 'raw-plus-wrong')).toEqual({ SignatureNotEncoded: 1, SignedWithOtherMethod: 1 });
+  });
+
+  it('a Signature that is no HMAC digest at all (wrong length, not base64) is SignatureMismatch', async () => {
+    for (const given of ['AAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'not a signature', 'QUJD']) {
+      const built = buildQuery({});
+      const res = await call(emu, { userAgent: 'no-digest' }, `${built.slice(0, built.indexOf('&Signature='))}&Signature=${encodeURIComponent(given)}`);
+      expect(res.status).toBe(401);
+    }
+    expect(await countsOf(emu, 'no-digest')).toMatchObject({ SignatureMismatch: 3 });
+  });
+
   it('SignatureMethodSpelling: HmacSHA256 is accepted and still reported, as the document names HMAC-SHA1', async () => {
     const res = await emu.http().post(`/memcached?${signedQuery('MemcachedInstanceList', { override: { SignatureMethod: 'HmacSHA256' } })}`).set('user-agent', 'sha256').send({});
     expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startEmulator, createRunning, docCreate, signedQuery, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, createRunning, docCreate, signedQuery, runTasks, control, type Emulator } from '../helpers/emulator.js';
 
 let emu: Emulator;
 let first: string;
@@ -110,5 +110,35 @@ describe('MemcachedInstanceList', () => {
     const all = await emu.client.memcachedInstanceList({ VdcId: docCreate.VdcId });
     const addrs = all.InstanceList.filter((i) => ids.includes(i.InstanceId)).map((i) => i.Address);
     expect(new Set(addrs).size).toBe(10);
+  });
+});
+
+// The list is kept in memory between writes (store/instances.ts): every kind of write must show in the very next List.
+describe('MemcachedInstanceList after writes', () => {
+  let own: Emulator;
+  beforeAll(async () => {
+    own = await startEmulator({ taskMode: 'manual' });
+  });
+  afterAll(() => own.close());
+  const seen = async () => (await own.client.memcachedInstanceList()).InstanceList.map((i) => [i.InstanceName, i.Status, i.InstanceConf]);
+
+  it('shows a create, a finished task, a resize, a delete and a reset in the next List', async () => {
+    expect(await seen()).toEqual([]);
+    const { InstanceIds } = await own.client.createMemcachedInstance({ ...docCreate, InstanceName: 'one' });
+    expect(await seen()).toEqual([['one', 'creating', '1G']]);
+    await runTasks(own);
+    expect(await seen()).toEqual([['one', 'running', '1G']]);
+    await own.client.updateMemcachedInstance(InstanceIds[0], '2G');
+    expect(await seen()).toEqual([['one', 'updating', '1G']]);
+    await runTasks(own);
+    expect(await seen()).toEqual([['one', 'running', '2G']]);
+    const [two] = await createRunning(own, { InstanceName: 'two' });
+    expect(await seen()).toEqual([['two', 'running', '1G'], ['one', 'running', '2G']]);
+    await own.client.deleteMemcachedInstance(two);
+    expect(await seen()).toEqual([['two', 'deleting', '1G'], ['one', 'running', '2G']]);
+    await runTasks(own);
+    expect(await seen()).toEqual([['one', 'running', '2G']]);
+    expect((await control(own, 'POST', '/_emulator/reset', {})).status).toBe(200);
+    expect(await seen()).toEqual([]);
   });
 });
