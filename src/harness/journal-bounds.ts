@@ -173,6 +173,8 @@ export function boundRecord(r: JournalRecord): { chars: number; truncated: boole
       if (v !== undefined) auth[k] = t.keep(v);
     }
   }
+  // Deviations are few and already bounded (one per code, a detail of at most 512 characters); they still weigh.
+  for (const d of r.deviations) t.chars += d.code.length + d.detail.length;
   const flat = flatChars(r.fields);
   if (flat >= 0) return { chars: t.chars + flat, truncated: t.cut };
   const kept = keepFields(r.fields);

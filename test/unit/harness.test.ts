@@ -65,6 +65,16 @@ describe('Journal', () => {
     expect(j.bytes).toBe(0);
   });
 
+  it('counts a call\'s conformance deviations in what it weighs', () => {
+    const plain = new Journal(10, 1_000_000);
+    const deviating = new Journal(10, 1_000_000);
+    plain.push(record('MemcachedInstanceList', 1));
+    const d = record('MemcachedInstanceList', 1);
+    d.deviations = [{ code: 'UnknownParameter', detail: 'x'.repeat(500) }];
+    deviating.push(d);
+    expect(deviating.bytes - plain.bytes).toBe('UnknownParameter'.length + 500);
+  });
+
   it('item 7: a cut string never splits a surrogate pair, and says how much it lost', () => {
     expect(cutText('ab😀cd', 3)).toEqual({ text: 'ab…[journal: cut 4 of 6 characters]', cut: true });
     expect(cutText('short', 10)).toEqual({ text: 'short', cut: false });
