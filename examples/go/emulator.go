@@ -3,7 +3,7 @@
 // Start spawns `serve --port 0 --ready-json`: the emulator prints one JSON line on stdout once its API answers
 // (url, endpoint, ccsEndpoint, accessKeyId, accessKeySecret, pid, version) and logs on stderr, which goes to a file
 // in the test's temporary folder. CDS_EMU_BIN sets the command that runs it (e.g. "npx cds-memcached-emulator");
-// by default the package's own bin is used when this folder sits inside it (a checkout after `npm run build`, or
+// by default the package's own bin is used when this folder sits inside it (a checkout after `npm ci`, or
 // node_modules/cds-memcached-emulator/examples), else node_modules/.bin/cds-memcached-emulator in the current folder
 // or the nearest one above it, else one on PATH.
 package cdsemu

@@ -3,7 +3,7 @@
 The emulator is spawned with `serve --port 0 --ready-json`: it prints one JSON line on stdout once its API answers
 (url, endpoint, ccsEndpoint, accessKeyId, accessKeySecret, pid, version) and logs on stderr, which goes to a file here.
 Set CDS_EMU_BIN to the command that runs it (e.g. "npx cds-memcached-emulator"); by default the package's own bin is
-used when this folder sits inside it (a checkout after `npm run build`, or node_modules/cds-memcached-emulator/examples),
+used when this folder sits inside it (a checkout after `npm ci`, or node_modules/cds-memcached-emulator/examples),
 else node_modules/.bin/cds-memcached-emulator in this folder or the nearest one above it, else one on PATH.
 """
 import base64
