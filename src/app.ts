@@ -59,7 +59,10 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   registerErrorHandling(app, config.bodyLimitBytes);
   // Proxy and replay modes answer the signed API instead of the actions (docs/recording.md).
   if (config.upstream) app.register(proxy, { config, log, writer });
-  else if (replayer) app.register(replay, { ctx: emulator.ctx, replayer });
+  else if (replayer) {
+    app.register(replay, { ctx: emulator.ctx, replayer });
+    emulator.onReset(() => replayer.rewind());
+  }
   else app.register(api, { ctx: emulator.ctx });
   app.register(controlPlane, { prefix: CONTROL_PLANE_PREFIX, emulator, config });
 

@@ -132,6 +132,7 @@ async function makeStateCurrent(ctx: Ctx, longestDelayMs: number): Promise<void>
 }
 
 export class Emulator {
+  private readonly resetListeners: Array<() => void> = [];
   private pruner?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   private closed?: Promise<void>;
@@ -216,6 +217,11 @@ export class Emulator {
    * start-up changes nothing), every instance and its memcached removed, nonces, violations, journal, fault rules and
    * conformance report as at start-up, the seeded instances written again.
    */
+  /** Runs `fn` after each reset, for state the HTTP face keeps (replay mode's place in each group of recordings). */
+  onReset(fn: () => void): void {
+    this.resetListeners.push(fn);
+  }
+
   reset(): Promise<ResetResult> {
     return this.scheduler.exclusive(async () => {
       const ctx = this.ctx;
@@ -241,6 +247,7 @@ export class Emulator {
       ctx.journal.clear();
       ctx.conformance.clear();
       await seedInstances(ctx, fixtures.instances);
+      for (const fn of this.resetListeners) fn();
       return { status: 'ok', removedInstances: instances.length, backendFailures: failures };
     });
   }

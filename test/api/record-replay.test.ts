@@ -165,6 +165,17 @@ describe('serve --replay DIR', () => {
     expect(alias.body).toEqual(create.response.body);
   });
 
+  it('a reset starts every group of identical calls from its first recording again', async () => {
+    const describes = files.filter((f) => f.json.action === 'DescribeMemcachedInstance');
+    const [first, last] = [describes[0]!.json, describes.at(-1)!.json];
+    expect(first.response.body).not.toEqual(last.response.body);
+    // The group was used up above: its last answer (the instance gone) repeats.
+    expect((await replay.client.call('DescribeMemcachedInstance', first.fields)).body).toEqual(last.response.body);
+    expect((await replay.http().post('/_emulator/reset').set('content-type', 'application/json').send({})).status).toBe(200);
+    expect((await replay.client.call('DescribeMemcachedInstance', first.fields)).body).toEqual(first.response.body);
+    expect((await replay.client.call('DescribeMemcachedInstance', first.fields)).body).toEqual(last.response.body);
+  });
+
   it('answers 404 ReplayNoMatch naming the nearest recording and the field that differs', async () => {
     const nearest = files.find((f) => f.json.action === 'DescribeMemcachedInstance')!;
     const res = await rawRequest(replay.url, { path: `/memcached?${signedQuery('DescribeMemcachedInstance')}`, headers: { 'content-type': 'application/json' }, body: '{"InstanceId":"no-such-id"}' });
