@@ -22,7 +22,9 @@ export function loadReplayer(dir: string): Replayer {
 }
 
 async function replayPlugin(app: FastifyInstance, { ctx, replayer }: { ctx: Ctx; replayer: Replayer }): Promise<void> {
-  ctx.log.info({ replay: ctx.config.replay, recordings: replayer.recordings.length }, `replay mode: the signed API answers from ${replayer.recordings.length} recordings`);
+  const n = replayer.recordings.length;
+  if (n === 0) ctx.log.warn({ replay: ctx.config.replay, recordings: 0 }, `replay mode: ${ctx.config.replay} holds no recording, so every call will be answered ReplayNoMatch (record some with --upstream URL --record DIR)`);
+  else ctx.log.info({ replay: ctx.config.replay, recordings: n }, `replay mode: the signed API answers from ${n} recordings`);
   for (const [url] of ROUTES) {
     const onRequest = async (req: FastifyRequest) => {
       const pairs = parseQuery(rawQuery(req.url));
