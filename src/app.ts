@@ -58,7 +58,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
   registerBodyParser(app);
   registerErrorHandling(app, config.bodyLimitBytes);
   // Proxy and replay modes answer the signed API instead of the actions (docs/recording.md).
-  if (config.upstream) app.register(proxy, { config, log, writer });
+  if (config.upstream) app.register(proxy, { config, log, writer, conformance: emulator.ctx.conformance });
   else if (replayer) {
     app.register(replay, { ctx: emulator.ctx, replayer });
     emulator.onReset(() => replayer.rewind());

@@ -85,7 +85,8 @@ export async function createEmulator(config: Config, log: Logger, overrides: Emu
       now: () => clock.wallNow(),
       windowMs: config.timestampWindowSec * 1000,
       secretOf: (id) => ctx.fixtures.current.credentials.get(id),
-      replayGuarded: config.auth !== 'off' && config.nonceCheck,
+      // In proxy mode no nonce guard runs here: the report keeps its own memory of nonces.
+      replayGuarded: config.auth !== 'off' && config.nonceCheck && !config.upstream,
       fields: businessFields(),
     }),
   };

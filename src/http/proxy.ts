@@ -14,6 +14,7 @@ import { firstValues, parseQuery } from '../signing/index.js';
 import { hashAccessKey, RecordingWriter } from '../recording/format.js';
 import { parseJsonBody } from './body.js';
 import { ROUTES, businessInput, rawQuery } from './api.js';
+import type { CallView, Conformance } from '../conformance/index.js';
 
 interface Upstream {
   status: number;
@@ -89,7 +90,29 @@ export function openRecorder(dir: string): RecordingWriter | undefined {
   }
 }
 
-async function proxyPlugin(app: FastifyInstance, { config, log, writer }: { config: Config; log: Logger; writer: RecordingWriter | undefined }): Promise<void> {
+/**
+ * The conformance report sees proxied calls too, passively: every check but the signature's (the proxy holds no
+ * secret). A retry of a nonce the upstream answered with an error is told apart as in the API.
+ */
+function observe(conformance: Conformance, req: FastifyRequest, product: Product, raw: Buffer | undefined): Record<string, string> {
+  const pairs = parseQuery(rawQuery(req.url));
+  const q = firstValues(pairs);
+  const view: CallView = { method: req.method, url: req.url, headers: req.headers, signVariant: null, confClient: null, confDeviations: null };
+  conformance.arrived(view);
+  conformance.observe(view, product, pairs, q, undefined);
+  if (raw && raw.length > 0) {
+    let body: unknown;
+    try {
+      body = parseJsonBody(raw);
+    } catch {
+      body = undefined;
+    }
+    conformance.observeBody(view, product, q.Action, body);
+  }
+  return q;
+}
+
+async function proxyPlugin(app: FastifyInstance, { config, log, writer, conformance }: { config: Config; log: Logger; writer: RecordingWriter | undefined; conformance: Conformance }): Promise<void> {
   log.info({ upstream: config.upstream, record: config.record || undefined }, `proxy mode: the signed API is forwarded to ${config.upstream}`);
   // The bytes as sent: what is forwarded is what the client signed and wrote.
   app.removeAllContentTypeParsers();
@@ -99,7 +122,15 @@ async function proxyPlugin(app: FastifyInstance, { config, log, writer }: { conf
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const started = performance.now();
       const raw = Buffer.isBuffer(req.body) ? req.body : undefined;
-      const answer = await forward(config.upstream, { method: req.method, url: req.url, headers: req.headers, body: raw }, config.upstreamTimeoutMs);
+      const q = observe(conformance, req, product, raw);
+      let answer: Upstream;
+      try {
+        answer = await forward(config.upstream, { method: req.method, url: req.url, headers: req.headers, body: raw }, config.upstreamTimeoutMs);
+      } catch (e) {
+        conformance.answeredWithError(q);
+        throw e;
+      }
+      if (answer.status >= 400) conformance.answeredWithError(q);
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
       if (writer) record(writer, req, product, raw, answer, latencyMs, log);
       // The upstream's RequestId is the one its body names; the header says the same.

@@ -105,6 +105,29 @@ describe('serve --upstream URL --record DIR', () => {
     }
   });
 
+  it('reports proxied calls in its conformance report: a conforming client shows none, a retry and an odd parameter show', async () => {
+    const lifecycleClient = (await proxy.http().get('/_emulator/conformance')).body.clients as Array<{ calls: number; deviations: unknown[] }>;
+    expect(lifecycleClient.length).toBeGreaterThan(0);
+    for (const c of lifecycleClient) expect(c.deviations).toEqual([]);
+
+    const p = await startEmulator({ upstream: upstream.url });
+    try {
+      const headers = { 'content-type': 'application/json', 'user-agent': 'proxied-sdk/1' };
+      const odd = await rawRequest(p.url, { path: `/memcached?${signedQuery('MemcachedInstanceList', { extra: [['Foo', '1']] })}`, headers, body: '{}' });
+      expect(odd.status).toBe(200);
+      await upstream.http().post('/_emulator/faults').send({ action: 'MemcachedInstanceList', effect: { type: 'error', status: 503, code: 'ServiceUnavailable', message: 'down' }, count: 1 });
+      const once = signedQuery('MemcachedInstanceList');
+      expect((await rawRequest(p.url, { path: `/memcached?${once}`, headers, body: '{}' })).status).toBe(503);
+      await rawRequest(p.url, { path: `/memcached?${once}`, headers, body: '{}' });
+      const report = (await p.http().get('/_emulator/conformance')).body as { clients: Array<{ userAgent: string; calls: number; deviations: Array<{ code: string; count: number; afterError?: number }> }> };
+      const client = report.clients.find((c) => c.userAgent === 'proxied-sdk/1')!;
+      expect(client.calls).toBe(3);
+      expect(client.deviations.map((d) => [d.code, d.count, d.afterError]).sort()).toEqual([['NonceReused', 1, 1], ['UnknownParameter', 1, undefined]]);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('still serves the control plane', async () => {
     const res = await proxy.http().get('/_emulator/health');
     expect(res.status).toBe(200);
