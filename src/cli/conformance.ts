@@ -127,7 +127,7 @@ export function renderTable(report: Report, columns = 120): string {
     }
     const rows = c.deviations.map((d) => [
       d.code,
-      d.afterError ? `${d.count} (${d.afterError} after an error)` : String(d.count),
+      d.afterErrorCount ? `${d.count} (${d.afterErrorCount} after an error)` : String(d.count),
       when(d.firstSeen),
       when(d.lastSeen),
       d.example?.detail ?? '',

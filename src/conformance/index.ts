@@ -159,7 +159,12 @@ export class Conformance {
   private count(client: Client, now: number, list: Deviation[], from: number, afterError: boolean, view: CallView, pairs: QueryPairs | undefined, q: Record<string, string> | undefined): void {
     for (let i = from; i < list.length; i++) {
       const d = list[i];
-      this.store.record(client, d.code, now, d.code === 'NonceReused' && afterError, () => example(view, d, pairs, q));
+      const retry = d.code === 'NonceReused' && afterError;
+      this.store.record(client, d.code, now, retry, () => {
+        const ex = example(view, d, pairs, q);
+        if (d.code === 'NonceReused') ex.afterError = retry;
+        return ex;
+      });
     }
   }
 }

@@ -19,6 +19,8 @@ export interface DeviationExample {
   detail: string;
   canonicalQuery?: string;
   stringToSign?: string;
+  /** NonceReused only: whether this call's nonce was first used by a call answered with an error (a retry). */
+  afterError?: boolean;
 }
 
 interface CodeRecord {
@@ -120,7 +122,7 @@ export class ConformanceStore {
           firstSeen: iso(r.firstSeenMs),
           lastSeen: iso(r.lastSeenMs),
           rule: RULES[r.code],
-          ...(r.code === 'NonceReused' ? { afterError: r.afterError } : {}),
+          ...(r.code === 'NonceReused' ? { afterError: r.afterError > 0, afterErrorCount: r.afterError } : {}),
           example: { ...r.example },
         })),
       })),
@@ -142,7 +144,7 @@ export interface ConformanceReportJson {
     calls: number;
     firstSeen: string;
     lastSeen: string;
-    deviations: Array<{ code: string; count: number; firstSeen: string; lastSeen: string; rule: string; afterError?: number; example: DeviationExample }>;
+    deviations: Array<{ code: string; count: number; firstSeen: string; lastSeen: string; rule: string; afterError?: boolean; afterErrorCount?: number; example: DeviationExample }>;
   }>;
   deviations: number;
   since: string;

@@ -115,6 +115,8 @@ export const ConformanceExample = Type.Object({
   /** For signature codes: what the emulator signed, to diff with the client's own. */
   canonicalQuery: Type.Optional(Type.String()),
   stringToSign: Type.Optional(Type.String()),
+  /** NonceReused only: this call's nonce was first used by a call answered with an error (a retry). */
+  afterError: Type.Optional(Type.Boolean()),
 });
 
 export const ConformanceDeviation = Type.Object({
@@ -125,8 +127,10 @@ export const ConformanceDeviation = Type.Object({
   lastSeen: Type.String(),
   /** One sentence: what the vendor's contract asks. */
   rule: Type.String(),
-  /** NonceReused only: how many of `count` reused the nonce of a call not answered with success (a retry). */
-  afterError: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** NonceReused only: true when at least one of them reused the nonce of a call answered with an error (a retry). */
+  afterError: Type.Optional(Type.Boolean()),
+  /** NonceReused only: how many of `count` did (retries). */
+  afterErrorCount: Type.Optional(Type.Integer({ minimum: 0 })),
   /** The first call that showed it. */
   example: ConformanceExample,
 });

@@ -113,7 +113,7 @@ describe('each deviation code (enforce mode)', () => {
     expect(again.status).toBe(401);
     expect(again.body.Code).toBe('SignatureNonceUsed');
     const d = (await clientOf(emu, 'twice'))!.deviations;
-    expect(d).toEqual([expect.objectContaining({ code: 'NonceReused', count: 1, afterError: 0 })]);
+    expect(d).toEqual([expect.objectContaining({ code: 'NonceReused', count: 1, afterError: false, afterErrorCount: 0 })]);
   });
 
   it('NonceReused afterError: a retry after a 503 that re-sends the same nonce (the retrying SDK)', async () => {
@@ -126,7 +126,7 @@ describe('each deviation code (enforce mode)', () => {
     expect(retry.status).toBe(401);
     expect(retry.body.Code).toBe('SignatureNonceUsed');
     const d = (await clientOf(emu, 'retry-sdk'))!.deviations;
-    expect(d).toEqual([expect.objectContaining({ code: 'NonceReused', count: 1, afterError: 1 })]);
+    expect(d).toEqual([expect.objectContaining({ code: 'NonceReused', count: 1, afterError: true, afterErrorCount: 1, example: expect.objectContaining({ afterError: true }) })]);
     expect(d[0].example.detail).toMatch(/error/);
   });
 
@@ -195,14 +195,14 @@ describe('in other auth modes', () => {
       expect((await call(emu, { userAgent: 'reuse' }, q)).status).toBe(200);
       expect((await call(emu, { userAgent: 'reuse' }, q)).status).toBe(200);
       const d = (await clientOf(emu, 'reuse'))!.deviations;
-      expect(d).toEqual([expect.objectContaining({ code: 'NonceReused', count: 2, afterError: 0 })]);
+      expect(d).toEqual([expect.objectContaining({ code: 'NonceReused', count: 2, afterError: false, afterErrorCount: 0 })]);
 
       // The retrying SDK: its retry is answered this time (nothing refuses the nonce), and still reported.
       await emu.http().post('/_emulator/faults').send({ action: 'MemcachedInstanceList', effect: { type: 'error', status: 503, code: 'ServiceUnavailable', message: 'down' }, count: 1 });
       const retry = buildQuery({});
       expect((await call(emu, { userAgent: 'retry' }, retry)).status).toBe(503);
       expect((await call(emu, { userAgent: 'retry' }, retry)).status).toBe(200);
-      expect((await clientOf(emu, 'retry'))!.deviations).toEqual([expect.objectContaining({ code: 'NonceReused', count: 1, afterError: 1 })]);
+      expect((await clientOf(emu, 'retry'))!.deviations).toEqual([expect.objectContaining({ code: 'NonceReused', count: 1, afterError: true, afterErrorCount: 1, example: expect.objectContaining({ afterError: true }) })]);
     } finally {
       await emu.close();
     }

@@ -72,7 +72,8 @@ export { percentEncode };
 export interface ReportDeviation {
   code: string;
   count: number;
-  afterError?: number;
+  afterError?: boolean;
+  afterErrorCount?: number;
   rule: string;
   example: { method: string; action: string | null; path: string; detail: string; canonicalQuery?: string; stringToSign?: string };
 }

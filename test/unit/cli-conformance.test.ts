@@ -35,7 +35,7 @@ describe('conformance table', () => {
         accessKeyId: 'key-a', userAgent: 'sdk-go/1.2', calls: 9, firstSeen: at, lastSeen: at,
         deviations: [
           { code: 'SpaceSignedAsPlus', count: 2, firstSeen: at, lastSeen: at, rule: 'a space is %20', example: example('Description had a space, signed as + where the document asks for %20 '.repeat(3)) },
-          { code: 'NonceReused', count: 1, afterError: 1, firstSeen: at, lastSeen: at, rule: 'a nonce once', example: example('the nonce of a call answered 503') },
+          { code: 'NonceReused', count: 1, afterError: true, afterErrorCount: 1, firstSeen: at, lastSeen: at, rule: 'a nonce once', example: example('the nonce of a call answered 503') },
         ],
       },
       { accessKeyId: 'key-b', userAgent: null, calls: 1, firstSeen: at, lastSeen: at, deviations: [] },

@@ -16,7 +16,7 @@ function codeBlock(label, text, copyLabel) {
 
 function deviationCard(d) {
   const ex = d.example ?? {};
-  const count = d.afterError ? `${d.count} (${d.afterError} after an error answer: a retry that re-sent its nonce)` : String(d.count);
+  const count = d.afterErrorCount ? `${d.count} (${d.afterErrorCount} after an error answer: a retry that re-sent its nonce)` : String(d.count);
   return h('article.deviation', { dataset: { code: d.code }, 'aria-labelledby': `dev-${d.code}` },
     h('h3', { id: `dev-${d.code}` }, h('code', {}, d.code)),
     h('dl.facts', {},
