@@ -93,6 +93,7 @@ export class Conformance {
     if (afterError !== undefined) {
       const first = afterError ? ', by a call answered with an error (a retry that did not sign again?)' : '';
       out = add(out, 'NonceReused', `SignatureNonce ${q.SignatureNonce} was used before${first}`);
+      if (afterError) out[out.length - 1].afterError = true;
     }
     if (out === undefined) return NONE;
     this.count(client, now, out, 0, afterError === true, view, pairs, q);

@@ -33,6 +33,8 @@ export type DeviationCode = keyof typeof RULES;
 export interface Deviation {
   code: DeviationCode;
   detail: string;
+  /** NonceReused only, when true: the nonce was first used by a call answered with an error (a retry). */
+  afterError?: boolean;
 }
 
 /** The codes whose example carries the server's canonical query and StringToSign (to diff with the client's). */

@@ -98,7 +98,7 @@ export const JournalEntry = Type.Object({
   fault: Type.Union([Type.Object({ ruleId: Type.String(), effect: Type.String() }), Type.Null()]),
   auth: Type.Union([JournalAuth, Type.Null()]),
   /** Where the call strayed from the vendor's rules (docs/conformance.md); empty when it did not. */
-  deviations: Type.Array(Type.Object({ code: Type.String(), detail: Type.String() })),
+  deviations: Type.Array(Type.Object({ code: Type.String(), detail: Type.String(), afterError: Type.Optional(Type.Boolean()) })),
   /** Something in this entry was cut to fit the journal's bounds: look for "[journal: …]" markers in its texts. */
   truncated: Type.Boolean(),
 });

@@ -128,6 +128,9 @@ describe('each deviation code (enforce mode)', () => {
     const d = (await clientOf(emu, 'retry-sdk'))!.deviations;
     expect(d).toEqual([expect.objectContaining({ code: 'NonceReused', count: 1, afterError: true, afterErrorCount: 1, example: expect.objectContaining({ afterError: true }) })]);
     expect(d[0].example.detail).toMatch(/error/);
+    // The retry's own journal entry says so too.
+    const journal = (await emu.http().get('/_emulator/requests?limit=1')).body.entries as Array<{ deviations: Array<{ code: string; afterError?: boolean }> }>;
+    expect(journal[0].deviations).toEqual([expect.objectContaining({ code: 'NonceReused', afterError: true })]);
   });
 
   it('the example of a signature code shows what the emulator signed, and never the Signature', async () => {
