@@ -1,4 +1,4 @@
-// app.ts — the emulator's HTTP face, Fastify only: builds the emulator (emulator.ts), then the server around it — what
+// app.ts — the emulator's HTTP face, Fastify only: builds the emulator (create-emulator.ts), then the server around it — what
 // every answer shares (request id, request log, JSON bodies, the error envelope, the drain of a graceful stop), the `api`
 // (or, with --upstream or --replay, the `proxy` or `replay`)
 // and `control-plane` plugins, and the emulator's start and close tied to Fastify's lifecycle. Never listens.
@@ -8,7 +8,8 @@ import { parse as parseQueryString } from 'node:querystring';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { lazyChildLogger } from './logger.js';
-import { createEmulator, type Emulator, type EmulatorOverrides } from './emulator.js';
+import { createEmulator, type EmulatorOverrides } from './create-emulator.js';
+import type { Emulator } from './emulator.js';
 import { registerBodyParser } from './http/body.js';
 import { api } from './http/api.js';
 import { openRecorder, proxy } from './http/proxy.js';

@@ -1,4 +1,4 @@
-// context.ts — the emulator's one dependency bag: built once by createEmulator() (emulator.ts) and handed as it is to the
+// context.ts — the emulator's one dependency bag: built once by createEmulator() (create-emulator.ts) and handed as it is to the
 // action handlers, the signature check, the control plane and the scheduler (which reads its RunnerDeps part). Types only.
 import type { Config } from './config.js';
 import type { Ids } from './ids.js';
