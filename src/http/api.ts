@@ -4,12 +4,13 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
-import { Errors } from '../errors.js';
+import { ApiError, Errors } from '../errors.js';
 import { ACTIONS } from '../actions/index.js';
+import type { ActionDef } from '../actions/types.js';
 import { validate } from '../actions/schemas.js';
 import { COMMON_PARAMS, PRODUCTS, type Product } from '../contract/index.js';
 import { firstValues, parseQuery } from '../signing/index.js';
-import { authorize } from './auth.js';
+import { answerAtTurnEnd, authorizeOrThrow } from './auth.js';
 import { apiHooks } from './api-hooks.js';
 
 export const ROUTES = Object.entries(PRODUCTS).flatMap(([product, p]) => [p.path, ...p.aliases].map((url) => [url, product as Product] as const));
@@ -44,22 +45,34 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
   app.decorateRequest('confDeviations', null);
   for (const [url, product] of ROUTES) {
     const hooks = apiHooks(ctx, product);
-    // Before the body is read: a bad signature costs no body parsing, and is reported before a bad body.
-    const onRequest = async (req: FastifyRequest) => {
+    // Before the body is read: a bad signature costs no body parsing, and is reported before a bad body. Not async, and
+    // the handler neither: each async frame is a promise per call on the hottest path; this hands Fastify the turn's
+    // shared promise (auth.ts), and the handler answers at once unless a latency fault holds it.
+    const onRequest = (req: FastifyRequest): Promise<void> => {
       hooks.start(req);
       // Real clients send odd Content-Types (" application/json", none); the body is JSON regardless.
       if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/json';
       const pairs = parseQuery(rawQuery(req.url));
       req.apiQuery = firstValues(pairs);
+      let answered: Promise<void>;
       try {
-        await authorize(ctx, req, pairs, req.apiQuery);
+        answered = authorizeOrThrow(ctx, req, pairs, req.apiQuery);
       } catch (e) {
         hooks.authChecked(req, pairs, e);
-        throw e;
+        // A refusal is answered with the turn's other calls too (auth.ts, nextTurn).
+        return e instanceof ApiError ? answerAtTurnEnd(e) : Promise.reject(e);
       }
       hooks.authChecked(req, pairs);
+      return answered;
     };
-    const handle = async (req: FastifyRequest) => {
+    const act = (req: FastifyRequest, action: ActionDef, input: Record<string, unknown>) => {
+      action.precheck?.(input);
+      const result = action.handle(ctx, validate(action.schema, input));
+      hooks.afterAction(req, action.name, input, result);
+      const answer = { Code: 'Success', Data: result.data, Message: result.message };
+      return result.extra ? { ...answer, ...result.extra } : answer;
+    };
+    const handle = (req: FastifyRequest) => {
       const q = req.apiQuery;
       if (!q.Action) throw Errors.missingParameter('Action');
       const action = ACTIONS[product].get(q.Action);
@@ -69,11 +82,7 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
       const input = businessInput(q, req.body as Record<string, unknown> | undefined);
       hooks.received(req, input);
       const delay = hooks.beforeAction(req, action.name, input);
-      if (delay) await delay;
-      action.precheck?.(input);
-      const result = action.handle(ctx, validate(action.schema, input));
-      hooks.afterAction(req, action.name, input, result);
-      return { Code: 'Success', Data: result.data, Message: result.message, ...result.extra };
+      return delay ? delay.then(() => act(req, action, input)) : act(req, action, input);
     };
     app.route({ method: ['POST', 'GET'], url, onRequest, ...hooks.route, handler: handle });
   }

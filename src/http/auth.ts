@@ -68,8 +68,22 @@ export function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: R
   return ctx.nonces.committed();
 }
 
-/** Applies the auth mode: enforce rejects, report records and lets the request through, off skips. */
+/** A refusal, answered with the turn's other calls (see nextTurn). */
+export function answerAtTurnEnd(e: unknown): Promise<never> {
+  return nextTurn().then(() => Promise.reject(e));
+}
+
+/** Applies the auth mode: enforce rejects (a promise that rejects at the turn's end), report records and lets the request through, off skips. */
 export function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
+  try {
+    return authorizeOrThrow(ctx, req, pairs, q);
+  } catch (e) {
+    return e instanceof ApiError ? answerAtTurnEnd(e) : Promise.reject(e);
+  }
+}
+
+/** authorize(), but an enforced refusal is thrown at once (the API's hook notes it before it answers at the turn's end). */
+export function authorizeOrThrow(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: Record<string, string>): Promise<void> {
   if (ctx.config.auth === 'off') {
     noteSignature(ctx, req, pairs, q);
     return nextTurn();
@@ -77,9 +91,7 @@ export function authorize(ctx: Ctx, req: FastifyRequest, pairs: QueryPairs, q: R
   try {
     return checkSignature(ctx, req.method, pairs, q, req);
   } catch (e) {
-    if (!(e instanceof ApiError)) return Promise.reject(e);
-    // A refusal is answered with the turn's other calls too (see nextTurn).
-    if (ctx.config.auth !== 'report') return nextTurn().then(() => Promise.reject(e));
+    if (!(e instanceof ApiError) || ctx.config.auth !== 'report') throw e;
     ctx.authViolations.push({
       at: new Date(ctx.clock.now()).toISOString(),
       requestId: req.id,
