@@ -42,13 +42,24 @@ export async function serve(argv: string[]): Promise<void> {
   followNpx(() => stopper.stop('npx ended'));
 }
 
+/** The one stdout line of `serve --ready-json` (docs/configuration.md). */
+export interface ReadyLine {
+  url: string;
+  endpoint: string;
+  ccsEndpoint: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  pid: number;
+  version: string;
+}
+
 /**
  * `--ready-json`: what a test in any language reads to find the emulator (docs/configuration.md). The secret is the
  * one the emulator accepts, given to whoever started it (the well-known one unless configured otherwise).
  */
 function printReadyLine(s: Started): void {
   const [accessKeyId, accessKeySecret] = [...s.emulator.ctx.fixtures.current.credentials.entries()][0] ?? ['', ''];
-  const line = { url: s.url, endpoint: `${s.url}${PRODUCTS.memcached.path}`, ccsEndpoint: `${s.url}${PRODUCTS.ccs.path}`, accessKeyId, accessKeySecret, pid: process.pid, version: VERSION };
+  const line: ReadyLine = { url: s.url, endpoint: `${s.url}${PRODUCTS.memcached.path}`, ccsEndpoint: `${s.url}${PRODUCTS.ccs.path}`, accessKeyId, accessKeySecret, pid: process.pid, version: VERSION };
   // A reader that closed the pipe (EPIPE) must not crash a running emulator.
   process.stdout.on('error', () => undefined);
   process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -7,18 +7,10 @@ import path from 'node:path';
 import { CdsMemcachedClient, WELL_KNOWN_KEY } from '../../src/client/index.js';
 import { ROOT } from '../helpers/spawn.js';
 import { docCreate } from '../helpers/emulator.js';
+import type { ReadyLine } from '../../src/cli/serve.js';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-interface ReadyLine {
-  url: string;
-  endpoint: string;
-  ccsEndpoint: string;
-  accessKeyId: string;
-  accessKeySecret: string;
-  pid: number;
-  version: string;
-}
 
 interface Run {
   proc: ChildProcess;

@@ -9,18 +9,11 @@ import readline from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { docCreate } from '../helpers/emulator.js';
 import { bin, binPath, dir, installedEntry, run } from './lib.js';
+import type { ReadyLine } from '../../src/cli/serve.js';
 
 type ClientModule = typeof import('../../src/client/index.js');
 
-interface Ready {
-  url: string;
-  endpoint: string;
-  ccsEndpoint: string;
-  accessKeyId: string;
-  accessKeySecret: string;
-  pid: number;
-  version: string;
-}
+type Ready = ReadyLine;
 
 const started: ChildProcess[] = [];
 
