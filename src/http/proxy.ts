@@ -132,7 +132,7 @@ async function proxyPlugin(app: FastifyInstance, { config, log, writer, conforma
       }
       if (answer.status >= 400) conformance.answeredWithError(q);
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
-      if (writer) record(writer, req, product, raw, answer, latencyMs, log);
+      if (writer) record(writer, req, q, product, raw, answer, latencyMs, log);
       // The upstream's RequestId is the one its body names; the header says the same.
       if (answer.requestId) reply.header('x-request-id', answer.requestId);
       if (answer.contentType) reply.type(answer.contentType);
@@ -142,8 +142,7 @@ async function proxyPlugin(app: FastifyInstance, { config, log, writer, conforma
   }
 }
 
-function record(writer: RecordingWriter, req: FastifyRequest, product: Product, raw: Buffer | undefined, answer: Upstream, latencyMs: number, log: Logger): void {
-  const q = firstValues(parseQuery(rawQuery(req.url)));
+function record(writer: RecordingWriter, req: FastifyRequest, q: Record<string, string>, product: Product, raw: Buffer | undefined, answer: Upstream, latencyMs: number, log: Logger): void {
   try {
     const file = writer.write({
       time: new Date().toISOString(),

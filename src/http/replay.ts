@@ -22,16 +22,19 @@ export function loadReplayer(dir: string): Replayer {
 }
 
 async function replayPlugin(app: FastifyInstance, { ctx, replayer }: { ctx: Ctx; replayer: Replayer }): Promise<void> {
+  app.decorateRequest('apiQuery', null as unknown as Record<string, string>);
   const n = replayer.recordings.length;
   if (n === 0) ctx.log.warn({ replay: ctx.config.replay, recordings: 0 }, `replay mode: ${ctx.config.replay} holds no recording, so every call will be answered ReplayNoMatch (record some with --upstream URL --record DIR)`);
   else ctx.log.info({ replay: ctx.config.replay, recordings: n }, `replay mode: the signed API answers from ${n} recordings`);
   for (const [url] of ROUTES) {
+    // The query is parsed once, here, and read again by the handler (the api plugin's decoration, own to this one).
     const onRequest = async (req: FastifyRequest) => {
       const pairs = parseQuery(rawQuery(req.url));
-      await authorize(ctx, req, pairs, firstValues(pairs));
+      req.apiQuery = firstValues(pairs);
+      await authorize(ctx, req, pairs, req.apiQuery);
     };
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-      const q = firstValues(parseQuery(rawQuery(req.url)));
+      const q = req.apiQuery;
       if (!q.Action) throw Errors.missingParameter('Action');
       const found = replayer.answer(q.Action, businessInput(q, req.body as Record<string, unknown> | undefined));
       if ('miss' in found) throw Errors.replayNoMatch(found.miss);
