@@ -17,6 +17,7 @@ import { loadReplayer, replay } from './http/replay.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { controlPlane } from './http/control-plane.js';
 import { connectionOptions, trackConnections } from './http/connections.js';
+import { Errors } from './errors.js';
 
 export type AppOverrides = EmulatorOverrides;
 
@@ -48,14 +49,19 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler: clientErrorHandler(log),
   });
-  // Callback style: an async hook costs a promise per request on the hottest path.
+  const drain = trackConnections(app);
+  // One global hook, callback style: each hook is a step of every call, and an async one a promise per call.
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    // A call that arrives during a graceful stop (on a connection kept alive) is not run; its connection then closes.
+    if (drain.draining) {
+      reply.header('connection', 'close');
+      return done(Errors.shuttingDown());
+    }
     if (req.url.startsWith(CONTROL_PLANE_PREFIX)) req.query = controlPlaneQuery(req.url);
     done();
   });
   logRequests(app, log);
-  const drain = trackConnections(app);
   registerBodyParser(app);
   registerErrorHandling(app, config.bodyLimitBytes);
   // Proxy and replay modes answer the signed API instead of the actions (docs/recording.md).

@@ -37,6 +37,11 @@ export interface Drain {
   run(release: () => void): Promise<void>;
   /** Ends the grace now (a second signal): the drain goes straight to answering and closing. */
   hurry(): void;
+  /**
+   * For the app's one global onRequest hook (a hook of its own costs every call a step): true once the drain has
+   * begun, when a call that arrives on a kept-alive connection is refused 503 and its connection closed.
+   */
+  readonly draining: boolean;
 }
 
 type Conn = Socket & { _httpMessage?: ServerResponse | null };
@@ -53,12 +58,6 @@ export function trackConnections(app: FastifyInstance): Drain {
     conns.add(c);
     c.once('close', () => conns.delete(c));
   });
-  // A call that arrives during the drain (on a connection kept alive) is not run; its connection then closes.
-  app.addHook('onRequest', (_req, reply, done) => {
-    if (!draining) return done();
-    reply.header('connection', 'close');
-    done(Errors.shuttingDown());
-  });
 
   const anyBusy = (): boolean => [...conns].some(busy);
   /** True once no call is in flight; false if `ms` (or, when `hurry` counts, a hurry) came first. */
@@ -69,6 +68,9 @@ export function trackConnections(app: FastifyInstance): Drain {
   }
 
   return {
+    get draining() {
+      return draining;
+    },
     async run(release) {
       draining = true;
       // No new connections; Node also closes the idle keep-alive ones now.
