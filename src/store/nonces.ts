@@ -24,6 +24,7 @@ export function nonceRepo(db: DB) {
     maxSeq: db.prepare('SELECT max(seq) AS m FROM nonce_ring'),
     misfits: db.prepare('SELECT count(*) AS n FROM nonce_ring WHERE slot >= ? OR slot != seq % ?'),
     count: db.prepare('SELECT count(*) AS n FROM nonce_ring'),
+    atSlot: db.prepare('SELECT seq, access_key_id AS accessKeyId, nonce FROM nonce_ring WHERE slot = ?'),
     removeAll: db.prepare('DELETE FROM nonce_ring'),
   };
   const putAll = (batch: NonceEntry[]) => {
@@ -55,6 +56,8 @@ export function nonceRepo(db: DB) {
       const m = (s.maxSeq.get() as { m: number | null }).m;
       return m === null ? 0 : m + 1;
     },
+    /** The row of one slot (by its primary key): what the replay check reads to confirm a fingerprint match. */
+    atSlot: (slot: number) => s.atSlot.get(slot) as Pick<NonceEntry, 'seq' | 'accessKeyId' | 'nonce'> | undefined,
     count: (): number => (s.count.get() as { n: number }).n,
     removeAll: () => s.removeAll.run().changes,
   };
