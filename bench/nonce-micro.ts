@@ -1,8 +1,8 @@
 // bench/nonce-micro.ts — replay protection's own cost per signed call, old and new interleaved in one process: accept()
 // for a turn's batch of fresh nonces, then the turn's group commit, against a state file on disk with the ring full.
-// BENCH_NONCE_SRC="/tmp/nonce-base/src,src" (a tree from `git archive <commit> src migrations`, node_modules linked);
-// BENCH_NONCE_BATCH (calls per turn, default 10,50); BENCH_NONCE_MEMORY=1 instead fills one tree's ring (the first
-// source) and prints heap used and RSS after a full GC (run it once per tree, with node --expose-gc via tsx).
+// BENCH_NONCE_SRC="/tmp/nonce-base/src,src" (a tree from `git archive <commit> src migrations package.json`, its
+// node_modules linked to ours); BENCH_NONCE_BATCH (calls per turn, default 10,50). BENCH_NONCE_MEMORY=1 instead fills
+// the first tree's ring and prints heap used and RSS after a full GC (once per tree; NODE_OPTIONS=--expose-gc).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,11 +36,11 @@ function nonces(n: number): string[] {
 async function side(src: string) {
   const dir = path.resolve(ROOT, src);
   const { NonceGuard } = (await import(path.join(dir, 'auth/replay.ts'))) as { NonceGuard: new (repo: unknown, o: object) => Guard };
-  const { nonceRepo } = (await import(path.join(dir, 'store/nonces.ts'))) as { nonceRepo: (db: unknown) => unknown };
-  const { openDatabase } = (await import(path.join(dir, 'store/migrate.ts'))) as { openDatabase: (f: string, m: string) => { close(): void } };
+  // The store as the server opens it: WAL, synchronous=NORMAL, checkpoints in their worker thread (whose CPU counts).
+  const { createStore } = (await import(path.join(dir, 'store/index.ts'))) as { createStore: (f: string) => { nonces: unknown; close(): Promise<void> } };
   const tmp = mkdtempSync(path.join(tmpdir(), 'nonce-micro-'));
-  const db = openDatabase(path.join(tmp, 'state.db'), path.join(ROOT, 'migrations'));
-  const guard = new NonceGuard(nonceRepo(db), { capacity: CAPACITY, windowMs: WINDOW_MS });
+  const store = createStore(path.join(tmp, 'state.db'));
+  const guard = new NonceGuard(store.nonces, { capacity: CAPACITY, windowMs: WINDOW_MS });
   guard.load(Date.now());
   const us: Record<number, number[]> = {};
   const run = async (n: number, batch: number): Promise<number> => {
@@ -59,8 +59,8 @@ async function side(src: string) {
     guard,
     us,
     run,
-    close() {
-      db.close();
+    async close() {
+      await store.close();
       rmSync(tmp, { recursive: true, force: true });
     },
   };
@@ -77,7 +77,7 @@ if (process.env.BENCH_NONCE_MEMORY) {
   const after = process.memoryUsage();
   const mib = (b: number) => round(b / 2 ** 20, 1);
   console.log(`${s.name}: ring ${s.guard.state(Date.now()).remembered}; heap used ${mib(before.heapUsed)} → ${mib(after.heapUsed)} MiB, array buffers ${mib(before.arrayBuffers)} → ${mib(after.arrayBuffers)} MiB, RSS ${mib(before.rss)} → ${mib(after.rss)} MiB`);
-  s.close();
+  await s.close();
 } else {
   const sides = [];
   for (const src of SOURCES) sides.push(await side(src));
@@ -88,7 +88,7 @@ if (process.env.BENCH_NONCE_MEMORY) {
       for (const batch of BATCHES) for (const s of order) (s.us[batch] ??= []).push(await s.run(PER_SLICE, batch));
     }
   } finally {
-    for (const s of sides) s.close();
+    for (const s of sides) await s.close();
   }
   for (const batch of BATCHES) {
     const base = median(sides[0].us[batch]);
