@@ -27,7 +27,7 @@ interface Guard {
 /** Nonces as the request path sees them: slices of a URL-sized string, made before the timed part. */
 function nonces(n: number): string[] {
   return Array.from({ length: n }, () => {
-    const url = `/memcached?Action=DescribeMemcachedInstance&AccessKeyId=${AK}&SignatureMethod=HMAC-SHA1&SignatureNonce=${randomUUID()}&SignatureVersion=1.0&Timestamp=2026-11-30T12%3A00%3A00Z&Version=2019-08-08&Signature=abcdefghijklmnopqrstuvwxyz0%3D`;
+    const url = `/memcached?Action=DescribeMemcachedInstance&AccessKeyId=${AK}&SignatureMethod=HMAC-SHA1&SignatureNonce=${randomUUID()}&SignatureVersion=1.0&Timestamp=2026-11-30T12%3A00%3A00Z&Signature=abcdefghijklmnopqrstuvwxyz0%3D`;
     const at = url.indexOf('SignatureNonce=') + 15;
     return url.slice(at, at + 36);
   });
