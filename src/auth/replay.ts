@@ -1,9 +1,10 @@
 // auth/replay.ts — SignatureNonce replay protection in bounded memory: a ring of at most `capacity` nonces (oldest
-// forgotten first) with a Map index, mirrored to SQLite slot by slot and group-committed (one transaction per
-// event-loop turn) before any request is answered; while the state file refuses writes, kept in memory only and written
-// later. No HTTP here, no SQL here.
+// forgotten first) indexed by a 64-bit fingerprint in typed arrays (no string or heap object kept per nonce), mirrored to
+// SQLite slot by slot and group-committed (one transaction per event-loop turn) before any request is answered; while
+// the state file refuses writes, kept in memory only and written later. No HTTP here, no SQL here.
 import type { NonceEntry, NonceRepo } from '../store/nonces.js';
 import { storageFailure } from '../store/failure.js';
+import { FingerprintTable, fingerprint, fp } from './fingerprint-table.js';
 
 interface Log {
   warn(obj: object, msg: string): void;
@@ -39,24 +40,18 @@ export const UNSAVED_RETRY_MS = 1000;
 /** …this many at a time (oldest first), so a long outage does not turn into one huge transaction. */
 const UNSAVED_PER_TRY = 5000;
 
-/**
- * A flat copy: the values come sliced out of the request URL, and a key built from slices would keep the whole URL
- * alive (~450 bytes a nonce instead of ~120). Query values are well-formed text, so the UTF-8 round trip is exact;
- * anything else keeps the original.
- */
-function key(accessKeyId: string, nonce: string): string {
-  const k = `${accessKeyId}\n${nonce}`;
-  const copy = Buffer.from(k, 'utf8').toString('utf8');
-  return copy === k ? copy : k;
-}
+/** Slot arrays start this long and double as the ring fills (never allocated for the whole capacity up front). */
+const MIN_SLOTS = 1024;
 
 export class NonceGuard {
-  /** key → seq; a key is here exactly while its slot holds it. */
-  private readonly index = new Map<string, number>();
-  /** By slot (seq % capacity): the key, its expiry and when it was first seen; undefined key = free slot. */
-  private keys: Array<string | undefined> = [];
-  private expiries: number[] = [];
-  private seen: number[] = [];
+  /** Fingerprint → slot; a slot is here exactly while it holds a nonce. */
+  private readonly index = new FingerprintTable();
+  /** By slot (seq % capacity): its seq (-1 = free slot), fingerprint, expiry and when it was first seen. */
+  private seqs = new Float64Array(0);
+  private his = new Int32Array(0);
+  private los = new Int32Array(0);
+  private expiries = new Float64Array(0);
+  private seen = new Float64Array(0);
   private nextSeq = 0;
   /** Every seq below this has been forgotten. */
   private tail = 0;
@@ -74,9 +69,14 @@ export class NonceGuard {
   private readonly capacity: number;
   private readonly windowMs: number;
   private readonly log?: Log;
+  /** The nonce being checked, for sameNonce (a closure made once, so a fingerprint match allocates nothing). */
+  private askedKey = '';
+  private askedNonce = '';
+  private readonly sameNonce = (slot: number): boolean => this.holds(slot, this.askedKey, this.askedNonce);
 
   constructor(
-    private readonly repo: Pick<NonceRepo, 'putMany' | 'load' | 'removeAll'>,
+    /** `atSlot` (optional) confirms a fingerprint match against the full text; without it a match counts as a replay. */
+    private readonly repo: Pick<NonceRepo, 'putMany' | 'load' | 'removeAll'> & Partial<Pick<NonceRepo, 'atSlot'>>,
     opts: ReplayOptions,
   ) {
     this.capacity = opts.capacity;
@@ -90,11 +90,8 @@ export class NonceGuard {
     let oldestSeenAt = Infinity;
     this.nextSeq = this.repo.load(now, this.capacity, (e) => {
       this.grow(e.slot);
-      const k = key(e.accessKeyId, e.nonce);
-      this.index.set(k, e.seq);
-      this.keys[e.slot] = k;
-      this.expiries[e.slot] = e.expiresAt;
-      this.seen[e.slot] = e.seenAt;
+      fingerprint(e.accessKeyId, e.nonce);
+      this.occupy(e.slot, e.seq, e.expiresAt, e.seenAt);
       if (e.seq < oldest) oldest = e.seq;
       if (e.seenAt < oldestSeenAt) oldestSeenAt = e.seenAt;
     });
@@ -117,23 +114,18 @@ export class NonceGuard {
    * committed() resolves. O(1), no promise per call.
    */
   accept(accessKeyId: string, nonce: string, expiresAt: number, now: number): boolean {
-    const k = key(accessKeyId, nonce);
     // A remembered nonce past its expiry could only come with a Timestamp the window already refuses.
-    if (this.index.has(k)) return false;
+    if (this.remembers(accessKeyId, nonce)) return false;
     this.forgetExpired(now, FORGET_PER_REQUEST);
     const seq = this.nextSeq++;
     const slot = seq % this.capacity;
     this.grow(slot);
-    const old = this.keys[slot];
-    if (old !== undefined) {
-      this.index.delete(old);
+    if (this.seqs[slot] >= 0) {
+      this.free(slot);
       if (this.expiries[slot] >= now) this.evictedBeforeExpiry(this.seen[slot], now);
     }
     if (this.tail <= seq - this.capacity) this.tail = seq - this.capacity + 1;
-    this.keys[slot] = k;
-    this.expiries[slot] = expiresAt;
-    this.seen[slot] = now;
-    this.index.set(k, seq);
+    this.occupy(slot, seq, expiresAt, now); // fp is still this nonce's: nothing since remembers() fingerprints
     if (this.batch.length === 0) setImmediate(() => this.flush());
     this.batch.push({ slot, seq, accessKeyId, nonce, expiresAt, seenAt: now });
     return true;
@@ -170,21 +162,74 @@ export class NonceGuard {
     this.flush();
     this.unsaved = [];
     this.index.clear();
-    this.keys = [];
-    this.expiries = [];
-    this.seen = [];
+    this.seqs = new Float64Array(0);
+    this.his = new Int32Array(0);
+    this.los = new Int32Array(0);
+    this.expiries = new Float64Array(0);
+    this.seen = new Float64Array(0);
     // Seqs keep counting up, so nothing written before the clear can collide with what comes after.
     this.tail = this.nextSeq;
     this.repo.removeAll();
   }
 
-  /** Slots are filled in order, so the arrays stay packed. */
+  /** The slot arrays double (up to the capacity) when `slot` is past their end. */
   private grow(slot: number): void {
-    while (this.keys.length <= slot) {
-      this.keys.push(undefined);
-      this.expiries.push(0);
-      this.seen.push(0);
+    if (slot < this.seqs.length) return;
+    const n = Math.min(this.capacity, Math.max(slot + 1, this.seqs.length * 2, MIN_SLOTS));
+    const seqs = new Float64Array(n).fill(-1);
+    seqs.set(this.seqs);
+    this.seqs = seqs;
+    this.his = widened(this.his, n);
+    this.los = widened(this.los, n);
+    this.expiries = widened(this.expiries, n);
+    this.seen = widened(this.seen, n);
+  }
+
+  /** Puts the nonce last fingerprinted (fp) in `slot`. */
+  private occupy(slot: number, seq: number, expiresAt: number, seenAt: number): void {
+    this.seqs[slot] = seq;
+    this.his[slot] = fp.hi;
+    this.los[slot] = fp.lo;
+    this.expiries[slot] = expiresAt;
+    this.seen[slot] = seenAt;
+    this.index.add(fp.hi, fp.lo, slot);
+  }
+
+  private free(slot: number): void {
+    this.index.remove(this.his[slot], this.los[slot], slot);
+    this.seqs[slot] = -1;
+  }
+
+  /** Exact: a fingerprint match is confirmed against the full text, unless nothing holds it (then it counts). */
+  private remembers(accessKeyId: string, nonce: string): boolean {
+    fingerprint(accessKeyId, nonce);
+    if (this.index.size === 0) return false;
+    this.askedKey = accessKeyId;
+    this.askedNonce = nonce;
+    const found = this.index.find(fp.hi, fp.lo, this.sameNonce);
+    this.askedKey = this.askedNonce = '';
+    return found;
+  }
+
+  /**
+   * Whether `slot` holds exactly this nonce. The rare path (a replay, or two nonces sharing a 64-bit fingerprint): the
+   * text is in this turn's batch, in the nonces the state file refused, or in the state file's row of that slot.
+   */
+  private holds(slot: number, accessKeyId: string, nonce: string): boolean {
+    const seq = this.seqs[slot];
+    const first = this.batch.length > 0 ? this.batch[0].seq : Infinity;
+    let e: Pick<NonceEntry, 'seq' | 'accessKeyId' | 'nonce'> | undefined;
+    if (seq >= first) e = this.batch[seq - first];
+    else e = bySeq(this.unsaved, seq);
+    if (e === undefined && this.repo.atSlot) {
+      try {
+        e = this.repo.atSlot(slot);
+      } catch {
+        // Unreadable: the fingerprint decides (a fresh nonce refused only on a 64-bit collision).
+      }
     }
+    if (e === undefined || e.seq !== seq) return true;
+    return e.accessKeyId === accessKeyId && e.nonce === nonce;
   }
 
   private forgetExpired(now: number, budget: number): void {
@@ -192,11 +237,9 @@ export class NonceGuard {
     // whatever a client with a skewed clock keeps behind it.
     while (budget-- > 0 && this.tail < this.nextSeq) {
       const slot = this.tail % this.capacity;
-      const k = this.keys[slot];
-      if (k !== undefined) {
+      if (this.seqs[slot] >= 0) {
         if (this.expiries[slot] >= now) return;
-        this.index.delete(k);
-        this.keys[slot] = undefined;
+        this.free(slot);
       }
       this.tail++;
     }
@@ -247,7 +290,7 @@ export class NonceGuard {
 
   /** Offers the oldest refused nonces to the state file again; those already forgotten or replaced in the ring are dropped. */
   private writeUnsaved(now: number): void {
-    const live = this.unsaved.filter((e) => this.index.get(key(e.accessKeyId, e.nonce)) === e.seq);
+    const live = this.unsaved.filter((e) => this.seqs[e.slot] === e.seq);
     const chunk = live.slice(0, UNSAVED_PER_TRY);
     try {
       this.repo.putMany(chunk);
@@ -259,4 +302,24 @@ export class NonceGuard {
     this.unsaved = live.slice(chunk.length);
     if (this.unsaved.length === 0) this.log?.info({}, 'the state file takes writes again: every nonce kept in memory is written');
   }
+}
+
+function widened<T extends Float64Array | Int32Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+/** The entry of `seq` in a list sorted by seq, by binary search. */
+function bySeq(list: NonceEntry[], seq: number): NonceEntry | undefined {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = list[mid].seq;
+    if (s === seq) return list[mid];
+    if (s < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }
