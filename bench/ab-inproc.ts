@@ -3,6 +3,9 @@
 // BENCH_AB_SRC="/tmp/base/src,src" (a tree from `git archive <commit>`, its node_modules linked to ours); each side is
 // an emulator with the defaults (journal on, nonce check on, info log to /dev/null), batches of 50 calls in flight; a
 // side may add config of its own after a | (`src|{"journalSize":0}`).
+// Compare trees in the same layout: this checkout's own src/ is also what the bench's signer runs (../src/client), so
+// V8 sees its signing code called two ways and it measured ~17 % slower than an identical copy under /tmp (twice, in
+// both orders). Extract both sides (`git archive <commit> src fixtures ui package.json`) and link node_modules.
 import path from 'node:path';
 import pino from 'pino';
 import { CdsMemcachedClient } from '../src/client/index.js';
