@@ -52,11 +52,12 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
       hooks.start(req);
       // Real clients send odd Content-Types (" application/json", none); the body is JSON regardless.
       if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/json';
-      const pairs = parseQuery(rawQuery(req.url));
+      const raw = rawQuery(req.url);
+      const pairs = parseQuery(raw);
       req.apiQuery = firstValues(pairs);
       let answered: Promise<void>;
       try {
-        answered = authorizeOrThrow(ctx, req, pairs, req.apiQuery);
+        answered = authorizeOrThrow(ctx, req, pairs, req.apiQuery, raw);
       } catch (e) {
         hooks.authChecked(req, pairs, e);
         // A refusal is answered with the turn's other calls too (auth.ts, nextTurn).

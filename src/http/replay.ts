@@ -29,9 +29,10 @@ async function replayPlugin(app: FastifyInstance, { ctx, replayer }: { ctx: Ctx;
   for (const [url] of ROUTES) {
     // The query is parsed once, here, and read again by the handler (the api plugin's decoration, own to this one).
     const onRequest = async (req: FastifyRequest) => {
-      const pairs = parseQuery(rawQuery(req.url));
+      const raw = rawQuery(req.url);
+      const pairs = parseQuery(raw);
       req.apiQuery = firstValues(pairs);
-      await authorize(ctx, req, pairs, req.apiQuery);
+      await authorize(ctx, req, pairs, req.apiQuery, raw);
     };
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const q = req.apiQuery;

@@ -1,5 +1,6 @@
 // signing/index.ts — SignatureVersion 1.0 as the cloud computes it; pure functions, no Fastify, no I/O.
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { canonicalFromRaw } from './raw-canonical.js';
 
 export type QueryPairs = Array<[string, string]>;
 
@@ -82,22 +83,32 @@ const VARIANTS: ReadonlyArray<readonly [SignatureVariant, SignatureVariant]> = [
 
 /**
  * The variant `given` matches among those real clients produce (key = secret or secret + "&", spaces as %20 or +);
- * undefined if none. Every candidate is compared in constant time.
+ * undefined if none. Every candidate is compared in constant time. `raw`, when the caller has it, is the query `pairs`
+ * were parsed from (parseQuery(raw)): a strictly encoded one is read as its own canonical form (raw-canonical.ts).
  */
-export function verifyVariant(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): SignatureVariant | undefined {
+export function verifyVariant(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string, raw?: string): SignatureVariant | undefined {
   const algo = SIGNATURE_METHODS.get(signatureMethod);
   if (!algo) return undefined;
   // A Signature sent unencoded loses its '+' to form decoding; put them back.
   const givenBuf = Buffer.from(given.includes(' ') ? given.replace(/ /g, '+') : given);
-  const canonicals = [canonicalQuery(pairs)];
-  if (pairs.some(([k, v]) => k !== 'Signature' && (k.includes(' ') || v.includes(' ')))) canonicals.push(canonicalQuery(pairs, true));
+  const canonical = (raw === undefined ? undefined : canonicalFromRaw(raw)) ?? canonicalQuery(pairs);
   // Each comparison is constant-time; stopping at a match only tells which variant the client used.
-  for (let c = 0; c < canonicals.length; c++) {
-    const sts = stringToSign(method, canonicals[c]);
-    for (let k = 0; k < 2; k++) {
-      const expected = Buffer.from(createHmac(algo, hmacKey(k === 0 ? secret : secret + '&')).update(sts).digest('base64'));
-      if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) return VARIANTS[c][k];
-    }
+  const exact = matchingKey(algo, method, canonical, secret, givenBuf);
+  if (exact !== undefined) return VARIANTS[0][exact];
+  // Spaces as +: a canonical query without a space (%20; every '%' in it starts an escape) reads the same, already tried.
+  if (!canonical.includes('%20')) return undefined;
+  const plus = matchingKey(algo, method, canonical.replace(/%20/g, '+'), secret, givenBuf);
+  return plus === undefined ? undefined : VARIANTS[1][plus];
+}
+
+/** 0 if the HMAC keyed with the secret matches, 1 if keyed with secret + "&", else undefined. */
+function matchingKey(algo: 'sha1' | 'sha256', method: string, canonical: string, secret: string, givenBuf: Buffer): 0 | 1 | undefined {
+  // The canonical text holds only unreserved characters, '=', '&', '+' and %XX, none of them sub-delims: its
+  // percentEncode() is encodeURIComponent() alone.
+  const sts = `${method.toUpperCase()}&%2F&${encodeURIComponent(canonical)}`;
+  for (let k = 0; k < 2; k++) {
+    const expected = Buffer.from(createHmac(algo, hmacKey(k === 0 ? secret : secret + '&')).update(sts).digest('base64'));
+    if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) return k as 0 | 1;
   }
   return undefined;
 }
