@@ -9,7 +9,7 @@ import { ACTIONS } from '../actions/index.js';
 import type { ActionDef } from '../actions/types.js';
 import { validate } from '../actions/schemas.js';
 import { COMMON_PARAMS, PRODUCTS, type Product } from '../contract/index.js';
-import { firstValues, parseQuery } from '../signing/index.js';
+import { parseQueryFields } from '../signing/index.js';
 import { answerAtTurnEnd, authorizeOrThrow } from './auth.js';
 import { apiHooks } from './api-hooks.js';
 
@@ -53,8 +53,8 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
       // Real clients send odd Content-Types (" application/json", none); the body is JSON regardless.
       if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/json';
       const raw = rawQuery(req.url);
-      const pairs = parseQuery(raw);
-      req.apiQuery = firstValues(pairs);
+      const { pairs, fields } = parseQueryFields(raw);
+      req.apiQuery = fields;
       let answered: Promise<void>;
       try {
         answered = authorizeOrThrow(ctx, req, pairs, req.apiQuery, raw);

@@ -144,16 +144,28 @@ export function signedQueryString(method: string, pairs: QueryPairs, secret: str
 
 /** Parse a raw query string the way the cloud does: `+` is a space, first occurrence of a name wins later. */
 export function parseQuery(raw: string): QueryPairs {
-  const out: QueryPairs = [];
-  if (!raw) return out;
-  for (const part of raw.split('&')) {
-    if (!part) continue;
-    const eq = part.indexOf('=');
-    const k = eq < 0 ? part : part.slice(0, eq);
-    const v = eq < 0 ? '' : part.slice(eq + 1);
-    out.push([safeDecode(k), safeDecode(v)]);
+  return parseQueryFields(raw).pairs;
+}
+
+/** parseQuery(raw) and firstValues() of it, in one pass (every call needs both). Empty parts are skipped; a bare name has the value ''. */
+export function parseQueryFields(raw: string): { pairs: QueryPairs; fields: Record<string, string> } {
+  const pairs: QueryPairs = [];
+  const first = new (QueryFields as unknown as new () => Record<string, string>)();
+  const n = raw.length;
+  let start = 0;
+  while (start < n) {
+    let end = raw.indexOf('&', start);
+    if (end < 0) end = n;
+    if (end > start) {
+      const eq = raw.indexOf('=', start);
+      const k = safeDecode(raw.slice(start, eq < 0 || eq > end ? end : eq));
+      const v = eq < 0 || eq > end ? '' : safeDecode(raw.slice(eq + 1, end));
+      pairs.push([k, v]);
+      if (first[k] === undefined) first[k] = v;
+    }
+    start = end + 1;
   }
-  return out;
+  return { pairs, fields: first };
 }
 
 function safeDecode(s: string): string {
