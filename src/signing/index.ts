@@ -1,5 +1,6 @@
 // signing/index.ts — SignatureVersion 1.0 as the cloud computes it; pure functions, no Fastify, no I/O.
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hmacBase64, hmacDigest } from './hmac.js';
 import { canonicalFromRaw } from './raw-canonical.js';
 
 export type QueryPairs = Array<[string, string]>;
@@ -57,21 +58,9 @@ export const SIGNATURE_METHODS: ReadonlyMap<string, 'sha1' | 'sha256'> = new Map
   ['HmacSHA256', 'sha256'],
 ]);
 
-/** HMAC keys by secret: a KeyObject made once costs about a third less per HMAC than a string key. Bounded. */
-const hmacKeys = new Map<string, KeyObject>();
-function hmacKey(secret: string): KeyObject {
-  let k = hmacKeys.get(secret);
-  if (k === undefined) {
-    if (hmacKeys.size >= 64) hmacKeys.clear();
-    k = createSecretKey(Buffer.from(secret, 'utf8'));
-    hmacKeys.set(secret, k);
-  }
-  return k;
-}
-
 export function sign(method: string, pairs: QueryPairs, secret: string, signatureMethod: string = 'HMAC-SHA1'): string {
   const algo = SIGNATURE_METHODS.get(signatureMethod) ?? 'sha1';
-  return createHmac(algo, hmacKey(secret)).update(stringToSign(method, canonicalQuery(pairs))).digest('base64');
+  return hmacBase64(algo, secret, stringToSign(method, canonicalQuery(pairs)));
 }
 
 /** Which of the accepted variants a signature matched: as the contract says, or keyed with secret + "&", or spaces as +. */
@@ -107,7 +96,7 @@ function matchingKey(algo: 'sha1' | 'sha256', method: string, canonical: string,
   // percentEncode() is encodeURIComponent() alone.
   const sts = `${method.toUpperCase()}&%2F&${encodeURIComponent(canonical)}`;
   for (let k = 0; k < 2; k++) {
-    const expected = Buffer.from(createHmac(algo, hmacKey(k === 0 ? secret : secret + '&')).update(sts).digest('base64'));
+    const expected = Buffer.from(hmacBase64(algo, k === 0 ? secret : secret + '&', sts));
     if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) return k as 0 | 1;
   }
   return undefined;
@@ -133,7 +122,7 @@ export function signatureDigest(algo: 'sha1' | 'sha256', given: string): Buffer 
 
 /** True if `digest` (signatureDigest()) is the HMAC of `text` under `key` (constant-time); keys as KeyObjects, cached. */
 export function macMatches(algo: 'sha1' | 'sha256', key: string, text: string, digest: Buffer): boolean {
-  return timingSafeEqual(createHmac(algo, hmacKey(key)).update(text).digest(), digest);
+  return timingSafeEqual(hmacDigest(algo, key, text), digest);
 }
 
 /** The query string a client sends: its pairs in order, then Signature, each percent-encoded. */
