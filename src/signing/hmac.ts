@@ -9,7 +9,7 @@ export type HmacAlgo = 'sha1' | 'sha256';
 const hashOnce = (crypto as { hash?: (algo: string, data: string | Buffer, encoding: 'buffer' | 'base64') => Buffer | string }).hash;
 
 const BLOCK = 64; // SHA-1's and SHA-256's block, in bytes
-const DIGEST_BYTES = { sha1: 20, sha256: 32 } as const;
+export const DIGEST_BYTES = { sha1: 20, sha256: 32 } as const;
 const ASCII = /^[\x00-\x7f]*$/;
 
 interface Key {

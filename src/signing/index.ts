@@ -1,6 +1,6 @@
 // signing/index.ts — SignatureVersion 1.0 as the cloud computes it; pure functions, no Fastify, no I/O.
 import { timingSafeEqual } from 'node:crypto';
-import { hmacBase64, hmacDigest } from './hmac.js';
+import { DIGEST_BYTES, hmacBase64, hmacDigest } from './hmac.js';
 import { canonicalFromRaw } from './raw-canonical.js';
 
 export type QueryPairs = Array<[string, string]>;
@@ -106,8 +106,6 @@ function matchingKey(algo: 'sha1' | 'sha256', method: string, canonical: string,
 export function verify(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): boolean {
   return verifyVariant(method, pairs, secret, given, signatureMethod) !== undefined;
 }
-
-const DIGEST_BYTES = { sha1: 20, sha256: 32 } as const;
 
 /**
  * The digest a Signature stands for, for comparing many candidate HMACs with it (diagnosing a mismatch, off the happy
