@@ -4,6 +4,7 @@
 // ab-inproc.ts); BENCH_ROUNDS (default 15) rounds of BENCH_CALLS (default 10,000) calls per shape and side.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { commonParams } from '../src/contract/index.js';
 import { ROOT, median, round } from './lib.js';
 
 type Signing = typeof import('../src/signing/index.js');
@@ -14,16 +15,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const CALLS = Number(process.env.BENCH_CALLS ?? 10_000);
 const SECRET = 'testSK';
 
-const common = (): Pairs => [
-  ['Action', 'DescribeMemcachedInstance'],
-  ['AccessKeyId', 'testAK'],
-  ['SignatureMethod', 'HMAC-SHA1'],
-  ['SignatureNonce', randomUUID()],
-  ['SignatureVersion', '1.0'],
-  ['Timestamp', new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')],
-  ['Version', '2019-08-08'],
-  ['InstanceId', randomUUID()],
-];
+// The common parameters in the vendor's order (a fresh nonce each), and the instance a Describe names.
+const common = (): Pairs => [...commonParams({ action: 'DescribeMemcachedInstance', accessKeyId: 'testAK' }), ['InstanceId', randomUUID()]];
 /** Python's urllib quote_plus: what the vendor's SDK puts on the wire (spaces as +, `~` literal). */
 const quotePlus = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, '+');
 const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
