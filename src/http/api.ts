@@ -9,7 +9,7 @@ import { ACTIONS } from '../actions/index.js';
 import type { ActionDef } from '../actions/types.js';
 import { validate } from '../actions/schemas.js';
 import { COMMON_PARAMS, PRODUCTS, type Product } from '../contract/index.js';
-import { firstValues, parseQuery } from '../signing/index.js';
+import { parseQueryFields } from '../signing/index.js';
 import { answerAtTurnEnd, authorizeOrThrow } from './auth.js';
 import { apiHooks } from './api-hooks.js';
 
@@ -52,11 +52,12 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
       hooks.start(req);
       // Real clients send odd Content-Types (" application/json", none); the body is JSON regardless.
       if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/json';
-      const pairs = parseQuery(rawQuery(req.url));
-      req.apiQuery = firstValues(pairs);
+      const raw = rawQuery(req.url);
+      const { pairs, fields } = parseQueryFields(raw);
+      req.apiQuery = fields;
       let answered: Promise<void>;
       try {
-        answered = authorizeOrThrow(ctx, req, pairs, req.apiQuery);
+        answered = authorizeOrThrow(ctx, req, pairs, req.apiQuery, raw);
       } catch (e) {
         hooks.authChecked(req, pairs, e);
         // A refusal is answered with the turn's other calls too (auth.ts, nextTurn).

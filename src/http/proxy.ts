@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { Errors, StartupError } from '../errors.js';
 import { baseUrlOf, type Product } from '../contract/index.js';
-import { firstValues, parseQuery } from '../signing/index.js';
+import { parseQueryFields } from '../signing/index.js';
 import { hashAccessKey, RecordingWriter } from '../recording/format.js';
 import { parseJsonBody } from './body.js';
 import { ROUTES, businessInput, rawQuery } from './api.js';
@@ -95,8 +95,7 @@ export function openRecorder(dir: string): RecordingWriter | undefined {
  * secret). A retry of a nonce the upstream answered with an error is told apart as in the API.
  */
 function observe(conformance: Conformance, req: FastifyRequest, product: Product, raw: Buffer | undefined): Record<string, string> {
-  const pairs = parseQuery(rawQuery(req.url));
-  const q = firstValues(pairs);
+  const { pairs, fields: q } = parseQueryFields(rawQuery(req.url));
   const view: CallView = { method: req.method, url: req.url, headers: req.headers, signVariant: null, confClient: null, confDeviations: null };
   conformance.arrived(view);
   conformance.observe(view, product, pairs, q, undefined);

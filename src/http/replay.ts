@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { Errors, StartupError } from '../errors.js';
-import { firstValues, parseQuery } from '../signing/index.js';
+import { parseQueryFields } from '../signing/index.js';
 import { loadRecordings, RecordingError } from '../recording/format.js';
 import { Replayer } from '../recording/match.js';
 import { authorize } from './auth.js';
@@ -29,9 +29,10 @@ async function replayPlugin(app: FastifyInstance, { ctx, replayer }: { ctx: Ctx;
   for (const [url] of ROUTES) {
     // The query is parsed once, here, and read again by the handler (the api plugin's decoration, own to this one).
     const onRequest = async (req: FastifyRequest) => {
-      const pairs = parseQuery(rawQuery(req.url));
-      req.apiQuery = firstValues(pairs);
-      await authorize(ctx, req, pairs, req.apiQuery);
+      const raw = rawQuery(req.url);
+      const { pairs, fields } = parseQueryFields(raw);
+      req.apiQuery = fields;
+      await authorize(ctx, req, pairs, req.apiQuery, raw);
     };
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const q = req.apiQuery;

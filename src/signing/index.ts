@@ -1,5 +1,7 @@
 // signing/index.ts — SignatureVersion 1.0 as the cloud computes it; pure functions, no Fastify, no I/O.
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { DIGEST_BYTES, hmacBase64, hmacDigest } from './hmac.js';
+import { canonicalFromRaw } from './raw-canonical.js';
 
 export type QueryPairs = Array<[string, string]>;
 
@@ -56,21 +58,9 @@ export const SIGNATURE_METHODS: ReadonlyMap<string, 'sha1' | 'sha256'> = new Map
   ['HmacSHA256', 'sha256'],
 ]);
 
-/** HMAC keys by secret: a KeyObject made once costs about a third less per HMAC than a string key. Bounded. */
-const hmacKeys = new Map<string, KeyObject>();
-function hmacKey(secret: string): KeyObject {
-  let k = hmacKeys.get(secret);
-  if (k === undefined) {
-    if (hmacKeys.size >= 64) hmacKeys.clear();
-    k = createSecretKey(Buffer.from(secret, 'utf8'));
-    hmacKeys.set(secret, k);
-  }
-  return k;
-}
-
 export function sign(method: string, pairs: QueryPairs, secret: string, signatureMethod: string = 'HMAC-SHA1'): string {
   const algo = SIGNATURE_METHODS.get(signatureMethod) ?? 'sha1';
-  return createHmac(algo, hmacKey(secret)).update(stringToSign(method, canonicalQuery(pairs))).digest('base64');
+  return hmacBase64(algo, secret, stringToSign(method, canonicalQuery(pairs)));
 }
 
 /** Which of the accepted variants a signature matched: as the contract says, or keyed with secret + "&", or spaces as +. */
@@ -82,22 +72,32 @@ const VARIANTS: ReadonlyArray<readonly [SignatureVariant, SignatureVariant]> = [
 
 /**
  * The variant `given` matches among those real clients produce (key = secret or secret + "&", spaces as %20 or +);
- * undefined if none. Every candidate is compared in constant time.
+ * undefined if none. Every candidate is compared in constant time. `raw`, when the caller has it, is the query `pairs`
+ * were parsed from (parseQuery(raw)): a strictly encoded one is read as its own canonical form (raw-canonical.ts).
  */
-export function verifyVariant(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): SignatureVariant | undefined {
+export function verifyVariant(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string, raw?: string): SignatureVariant | undefined {
   const algo = SIGNATURE_METHODS.get(signatureMethod);
   if (!algo) return undefined;
   // A Signature sent unencoded loses its '+' to form decoding; put them back.
   const givenBuf = Buffer.from(given.includes(' ') ? given.replace(/ /g, '+') : given);
-  const canonicals = [canonicalQuery(pairs)];
-  if (pairs.some(([k, v]) => k !== 'Signature' && (k.includes(' ') || v.includes(' ')))) canonicals.push(canonicalQuery(pairs, true));
+  const canonical = (raw === undefined ? undefined : canonicalFromRaw(raw)) ?? canonicalQuery(pairs);
   // Each comparison is constant-time; stopping at a match only tells which variant the client used.
-  for (let c = 0; c < canonicals.length; c++) {
-    const sts = stringToSign(method, canonicals[c]);
-    for (let k = 0; k < 2; k++) {
-      const expected = Buffer.from(createHmac(algo, hmacKey(k === 0 ? secret : secret + '&')).update(sts).digest('base64'));
-      if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) return VARIANTS[c][k];
-    }
+  const exact = matchingKey(algo, method, canonical, secret, givenBuf);
+  if (exact !== undefined) return VARIANTS[0][exact];
+  // Spaces as +: a canonical query without a space (%20; every '%' in it starts an escape) reads the same, already tried.
+  if (!canonical.includes('%20')) return undefined;
+  const plus = matchingKey(algo, method, canonical.replace(/%20/g, '+'), secret, givenBuf);
+  return plus === undefined ? undefined : VARIANTS[1][plus];
+}
+
+/** 0 if the HMAC keyed with the secret matches, 1 if keyed with secret + "&", else undefined. */
+function matchingKey(algo: 'sha1' | 'sha256', method: string, canonical: string, secret: string, givenBuf: Buffer): 0 | 1 | undefined {
+  // The canonical text holds only unreserved characters, '=', '&', '+' and %XX, none of them sub-delims: its
+  // percentEncode() is encodeURIComponent() alone.
+  const sts = `${method.toUpperCase()}&%2F&${encodeURIComponent(canonical)}`;
+  for (let k = 0; k < 2; k++) {
+    const expected = Buffer.from(hmacBase64(algo, k === 0 ? secret : secret + '&', sts));
+    if (expected.length === givenBuf.length && timingSafeEqual(expected, givenBuf)) return k as 0 | 1;
   }
   return undefined;
 }
@@ -106,8 +106,6 @@ export function verifyVariant(method: string, pairs: QueryPairs, secret: string,
 export function verify(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string): boolean {
   return verifyVariant(method, pairs, secret, given, signatureMethod) !== undefined;
 }
-
-const DIGEST_BYTES = { sha1: 20, sha256: 32 } as const;
 
 /**
  * The digest a Signature stands for, for comparing many candidate HMACs with it (diagnosing a mismatch, off the happy
@@ -122,7 +120,7 @@ export function signatureDigest(algo: 'sha1' | 'sha256', given: string): Buffer 
 
 /** True if `digest` (signatureDigest()) is the HMAC of `text` under `key` (constant-time); keys as KeyObjects, cached. */
 export function macMatches(algo: 'sha1' | 'sha256', key: string, text: string, digest: Buffer): boolean {
-  return timingSafeEqual(createHmac(algo, hmacKey(key)).update(text).digest(), digest);
+  return timingSafeEqual(hmacDigest(algo, key, text), digest);
 }
 
 /** The query string a client sends: its pairs in order, then Signature, each percent-encoded. */
@@ -133,16 +131,28 @@ export function signedQueryString(method: string, pairs: QueryPairs, secret: str
 
 /** Parse a raw query string the way the cloud does: `+` is a space, first occurrence of a name wins later. */
 export function parseQuery(raw: string): QueryPairs {
-  const out: QueryPairs = [];
-  if (!raw) return out;
-  for (const part of raw.split('&')) {
-    if (!part) continue;
-    const eq = part.indexOf('=');
-    const k = eq < 0 ? part : part.slice(0, eq);
-    const v = eq < 0 ? '' : part.slice(eq + 1);
-    out.push([safeDecode(k), safeDecode(v)]);
+  return parseQueryFields(raw).pairs;
+}
+
+/** parseQuery(raw) and firstValues() of it, in one pass (every call needs both). Empty parts are skipped; a bare name has the value ''. */
+export function parseQueryFields(raw: string): { pairs: QueryPairs; fields: Record<string, string> } {
+  const pairs: QueryPairs = [];
+  const first = new (QueryFields as unknown as new () => Record<string, string>)();
+  const n = raw.length;
+  let start = 0;
+  while (start < n) {
+    let end = raw.indexOf('&', start);
+    if (end < 0) end = n;
+    if (end > start) {
+      const eq = raw.indexOf('=', start);
+      const k = safeDecode(raw.slice(start, eq < 0 || eq > end ? end : eq));
+      const v = eq < 0 || eq > end ? '' : safeDecode(raw.slice(eq + 1, end));
+      pairs.push([k, v]);
+      if (first[k] === undefined) first[k] = v;
+    }
+    start = end + 1;
   }
-  return out;
+  return { pairs, fields: first };
 }
 
 function safeDecode(s: string): string {

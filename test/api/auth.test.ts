@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startEmulator, signedQuery, type Emulator, KEY_SECRET } from '../helpers/emulator.js';
+import { startEmulator, signedQuery, type Emulator, KEY_ID, KEY_SECRET } from '../helpers/emulator.js';
 import { SIGNATURE_MISMATCH_TEXT } from '../../src/errors.js';
-import { timestampNow } from '../../src/signing/index.js';
+import { sign, timestampNow, type QueryPairs } from '../../src/signing/index.js';
+import { commonParams } from '../../src/contract/index.js';
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -54,6 +55,30 @@ describe('signature verification', () => {
     expect(res.status).toBe(401);
     expect(res.body.Code).toBe('SignatureDoesNotMatch');
     expect(res.body.Message).toBe(SIGNATURE_MISMATCH_TEXT);
+  });
+
+  it('accepts a query written as the vendor SDK writes it (names sorted, + for spaces, Signature anywhere) and refuses it once a signed pair changes', async () => {
+    // Python's urlencode: %XX for reserved bytes (Timestamp's colons), + for a space.
+    const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+    const written = () => {
+      const pairs: QueryPairs = [...commonParams({ action: 'MemcachedInstanceList', accessKeyId: KEY_ID }), ['Keyword', 'no such cache'] as [string, string]].sort(([a], [b]) => (a < b ? -1 : 1));
+      const signature = `Signature=${enc(sign('POST', pairs, KEY_SECRET))}`;
+      const parts = pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`);
+      return (ps = parts, at = ps.length) => [...ps.slice(0, at), signature, ...ps.slice(at)].join('&');
+    };
+    const sorted = written();
+    expect(sorted()).toMatch(/Keyword=no\+such\+cache&SignatureMethod=.*Timestamp=\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A\d\dZ&Version=[^&]+&Signature=/);
+    for (const res of [await list(sorted()), await list(written()(undefined, 2))]) {
+      expect(res.status).toBe(200);
+      expect(res.body.Data.Total).toBe(0);
+    }
+    // Each of these must be refused for its signature (the check comes before the nonce's).
+    const parts = sorted().split('&').filter((p) => !p.startsWith('Signature='));
+    for (const ps of [parts.map((p) => p.replace('no+such', 'no+such+')), parts.filter((p) => !p.startsWith('Keyword=')), ['Keyword=other', ...parts], [...parts, 'Zone=x']]) {
+      const res = await list(sorted(ps));
+      expect(res.status, ps.join('&')).toBe(401);
+      expect(res.body.Code).toBe('SignatureDoesNotMatch');
+    }
   });
 
   it('signs with the request method: a POST signature does not pass on GET', async () => {

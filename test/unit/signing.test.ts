@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { canonicalQuery, parseQuery, percentEncode, sign, stringToSign, verify, type QueryPairs } from '../../src/signing/index.js';
+import { canonicalQuery, firstValues, parseQuery, parseQueryFields, percentEncode, sign, stringToSign, verify, type QueryPairs } from '../../src/signing/index.js';
 import { API_VERSION } from '../../src/contract/index.js';
 
 const VECTOR: QueryPairs = [
@@ -73,5 +73,17 @@ describe('signing (PROTOCOL.md §2)', () => {
       ['c', ''],
       ['d', '%ZZ'],
     ]);
+  });
+
+  it('parses pairs and first values in one pass, skipping empty parts, with bare names as empty values', () => {
+    expect(parseQueryFields('&a=1+2&&a=2&b&=x&c=%E4%B8%AD%zz&Signature=k+l&')).toEqual({
+      pairs: [['a', '1 2'], ['a', '2'], ['b', ''], ['', 'x'], ['c', '%E4%B8%AD%zz'], ['Signature', 'k l']],
+      fields: { a: '1 2', b: '', '': 'x', c: '%E4%B8%AD%zz', Signature: 'k l' },
+    });
+    expect(parseQueryFields('')).toEqual({ pairs: [], fields: {} });
+    const { fields } = parseQueryFields('__proto__=x&constructor=y&a=1&a=2');
+    expect(Object.entries(fields)).toEqual([['__proto__', 'x'], ['constructor', 'y'], ['a', '1']]);
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(fields))).toBeNull();
+    expect(firstValues(parseQuery('a=1&a=2')).a).toBe('1');
   });
 });
