@@ -27,7 +27,7 @@ export type JournalRecord = Omit<JournalEntry, 'id' | 'at' | 'truncated'> & { at
 const SECRET = /secret|signature|password|token/i;
 
 /** Characters an entry costs beyond its texts (names, punctuation, numbers): a rough, fixed share. */
-const ENTRY_OVERHEAD_CHARS = 400;
+export const ENTRY_OVERHEAD_CHARS = 400;
 
 /**
  * A copy of `s` that owns its characters. V8 makes a short slice of a long string a view that keeps the whole long
