@@ -10,7 +10,7 @@ const MIB = 1024 * 1024;
 const record = (i: number, over: Partial<JournalRecord> = {}): JournalRecord => ({
   atMs: 1_700_000_000_000 + i, method: 'POST', path: '/memcached', product: 'memcached', action: 'DescribeMemcachedInstance',
   fields: { InstanceId: `inst-${i}` }, status: 200, code: 'Success', message: '获取成功', ms: i / 100, requestId: `req-${i}`,
-  accessKeyId: 'emulator-access-key-id', instanceIds: [`inst-${i}`], taskIds: [], fault: null, auth: null, deviations: [], ...over,
+  accessKeyId: 'test-access-key', instanceIds: [`inst-${i}`], taskIds: [], fault: null, auth: null, deviations: [], ...over,
 });
 
 /** The entry a record becomes, as GET /_emulator/requests shows it (nothing cut). */
