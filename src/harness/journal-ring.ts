@@ -55,9 +55,9 @@ export class Interner {
   }
 }
 
-/** Node's per-encoding writers (Buffer#write calls them after looking the encoding up; not in @types/node). */
+/** Node's per-encoding writers (Buffer#write calls them after looking the encoding up by name; not in @types/node). */
 interface Writers {
-  latin1Write(s: string, at: number): number;
+  utf8Write(s: string, at: number): number;
   ucs2Write(s: string, at: number): number;
 }
 
@@ -108,13 +108,22 @@ export class ByteLog {
     return true;
   }
 
-  /** Appends `s` (room() said it fits), as Latin-1 if it is ASCII, else as UTF-16 (as V8 keeps it); returns its offset. */
-  append(s: string, utf16: boolean): number {
-    const at = this.to;
-    // The encoding's own writer: Buffer#write would look the encoding up by name on every call.
+  /** Where the next append() writes. */
+  get end(): number {
+    return this.to;
+  }
+
+  /**
+   * Appends `s` (room() said 2 × its length fits) as ASCII, one byte a character, or if it is not ASCII as UTF-16, as
+   * V8 itself keeps such a string; returns the bytes written (its length: ASCII). One write when it is ASCII: UTF-8
+   * writes exactly its length then, and more otherwise (a truncated write too, for any text of 4 or more characters).
+   */
+  append(s: string): number {
     const b = this.buf as Buffer & Writers;
-    this.to += utf16 ? b.ucs2Write(s, at) : b.latin1Write(s, at);
-    return at;
+    let n = b.utf8Write(s, this.to);
+    if (n !== s.length) n = b.ucs2Write(s, this.to);
+    this.to += n;
+    return n;
   }
 
   /** The oldest entry, `n` bytes, is gone. */

@@ -124,11 +124,11 @@ export class Journal {
     const tail: Tail = [r.requestId, r.fields, r.instanceIds, r.taskIds, r.fault, r.auth, r.deviations];
     if (overflow) tail.push(overflow);
     const json = JSON.stringify(tail);
-    const utf16 = Buffer.byteLength(json, 'utf8') !== json.length;
-    const n = utf16 ? 2 * json.length : json.length;
     // The log may need its oldest bytes back: only text heavy in escapes or outside ASCII weighs more than its share.
-    while (!this.log.room(n, this.moved)) this.dropOldest();
-    this.start[slot] = this.log.append(json, utf16);
+    while (!this.log.room(2 * json.length, this.moved)) this.dropOldest();
+    this.start[slot] = this.log.end;
+    const n = this.log.append(json);
+    const utf16 = n !== json.length;
     this.length[slot] = n;
     this.atMs[slot] = r.atMs;
     this.ms[slot] = r.ms;
