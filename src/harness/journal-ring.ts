@@ -4,7 +4,7 @@
 
 /**
  * A copy of `s` that owns its characters. V8 makes a slice of a long string a view that keeps the whole long string
- * alive (an Action read from the URL keeps the URL): what is kept past the call must be a copy.
+ * alive: an Action read from the URL keeps the URL, 4 KB cut from a 1 MB field by `slice` alone keeps the 1 MB.
  */
 export function own(s: string): string {
   return Buffer.from(s, 'utf16le').toString('utf16le');
