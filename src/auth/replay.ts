@@ -1,15 +1,12 @@
 // auth/replay.ts — SignatureNonce replay protection in bounded memory: a ring of at most `capacity` nonces (oldest
 // forgotten first) indexed by a 64-bit fingerprint in typed arrays (no string or heap object kept per nonce), mirrored to
 // SQLite slot by slot and group-committed (one transaction per event-loop turn) before any request is answered; while
-// the state file refuses writes, kept in memory only and written later. No HTTP here, no SQL here.
+// the state file refuses writes, kept in memory only and written later (both in auth/nonce-writer.ts). No HTTP, no SQL.
 import type { NonceEntry, NonceRepo } from '../store/nonces.js';
-import { storageFailure } from '../store/failure.js';
 import { FingerprintTable, fingerprint, fp } from './fingerprint-table.js';
+import { NonceWriter, type WriterLog as Log } from './nonce-writer.js';
 
-interface Log {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
+export { UNSAVED_RETRY_MS } from './nonce-writer.js';
 
 export interface ReplayOptions {
   /** Most nonces remembered, in memory and on disk. */
@@ -35,11 +32,6 @@ const FORGET_PER_REQUEST = 2;
 /** A few ms of work even on a busy machine; at one tick every 100 ms that is 20,000 forgotten a second. */
 export const FORGET_PER_TICK = 2000;
 export const TICK_MS = 100;
-/** While the state file refuses writes, the nonces kept in memory only are offered to it again this often… */
-export const UNSAVED_RETRY_MS = 1000;
-/** …this many at a time (oldest first), so a long outage does not turn into one huge transaction. */
-const UNSAVED_PER_TRY = 5000;
-
 /** Slot arrays start this long and double as the ring fills (never allocated for the whole capacity up front). */
 const MIN_SLOTS = 1024;
 
@@ -55,17 +47,12 @@ export class NonceGuard {
   private nextSeq = 0;
   /** Every seq below this has been forgotten. */
   private tail = 0;
-  private batch: NonceEntry[] = [];
-  /** Resolves once this turn's batch is committed: one promise shared by every call of the turn, none per call. */
-  private committedTurn: Promise<void> | undefined;
-  private resolveTurn: (() => void) | undefined;
+  /** This turn's nonces on their way to the state file, and those it refused. */
+  private readonly writer: NonceWriter;
   private evictedEarly = 0;
   /** When the newest nonce forgotten before its window ended had been seen; -Infinity if none. */
   private lastEarlySeenAt = -Infinity;
   private inEpisode = false;
-  /** Accepted nonces the state file refused (oldest first): refused again from memory, written once it takes writes. */
-  private unsaved: NonceEntry[] = [];
-  private unsavedRetryAt = 0;
   private readonly capacity: number;
   private readonly windowMs: number;
   private readonly log?: Log;
@@ -73,6 +60,8 @@ export class NonceGuard {
   private askedKey = '';
   private askedNonce = '';
   private readonly sameNonce = (slot: number): boolean => this.holds(slot, this.askedKey, this.askedNonce);
+  /** Whether a nonce the state file refused is still in the ring (else it need not be written any more). */
+  private readonly isLive = (e: NonceEntry): boolean => this.seqs[e.slot] === e.seq;
 
   constructor(
     /** `atSlot` (optional) confirms a fingerprint match against the full text; without it a match counts as a replay. */
@@ -82,6 +71,7 @@ export class NonceGuard {
     this.capacity = opts.capacity;
     this.windowMs = opts.windowMs;
     this.log = opts.log;
+    this.writer = new NonceWriter(repo, opts.log);
   }
 
   /** After a restart the nonces of the window are still refused. */
@@ -126,21 +116,19 @@ export class NonceGuard {
     }
     if (this.tail <= seq - this.capacity) this.tail = seq - this.capacity + 1;
     this.occupy(slot, seq, expiresAt, now); // fp is still this nonce's: nothing since remembers() fingerprints
-    if (this.batch.length === 0) setImmediate(() => this.flush());
-    this.batch.push({ slot, seq, accessKeyId, nonce, expiresAt, seenAt: now });
+    this.writer.queue({ slot, seq, accessKeyId, nonce, expiresAt, seenAt: now });
     return true;
   }
 
   /** Resolves once every nonce accepted so far is recorded (the turn's group commit). */
   committed(): Promise<void> {
-    if (this.batch.length === 0) return Promise.resolve();
-    return (this.committedTurn ??= new Promise<void>((resolve) => (this.resolveTurn = resolve)));
+    return this.writer.committed();
   }
 
   /** Background step: forgets a bounded number of expired nonces (oldest first) and closes an episode that is over. */
   tick(now: number): void {
     this.forgetExpired(now, FORGET_PER_TICK);
-    if (this.unsaved.length > 0 && now >= this.unsavedRetryAt) this.writeUnsaved(now);
+    this.writer.retry(now, this.isLive);
     if (this.inEpisode && now - this.lastEarlySeenAt >= this.windowMs) {
       this.inEpisode = false;
       this.log?.info({ capacity: this.capacity, windowSec: this.windowMs / 1000 }, 'replay protection covers the whole window again');
@@ -159,8 +147,7 @@ export class NonceGuard {
   }
 
   clear(): void {
-    this.flush();
-    this.unsaved = [];
+    this.writer.clear();
     this.index.clear();
     this.seqs = new Float64Array(0);
     this.his = new Int32Array(0);
@@ -217,10 +204,7 @@ export class NonceGuard {
    */
   private holds(slot: number, accessKeyId: string, nonce: string): boolean {
     const seq = this.seqs[slot];
-    const first = this.batch.length > 0 ? this.batch[0].seq : Infinity;
-    let e: Pick<NonceEntry, 'seq' | 'accessKeyId' | 'nonce'> | undefined;
-    if (seq >= first) e = this.batch[seq - first];
-    else e = bySeq(this.unsaved, seq);
+    let e: Pick<NonceEntry, 'seq' | 'accessKeyId' | 'nonce'> | undefined = this.writer.pending(seq);
     if (e === undefined && this.repo.atSlot) {
       try {
         e = this.repo.atSlot(slot);
@@ -255,71 +239,10 @@ export class NonceGuard {
       'nonce capacity reached: nonces are forgotten before their window ends; replay protection now covers only the effective window (see /_emulator/state replay)',
     );
   }
-
-  private flush(): void {
-    const batch = this.batch;
-    if (batch.length === 0) return;
-    this.batch = [];
-    const resolveTurn = this.resolveTurn;
-    this.committedTurn = this.resolveTurn = undefined;
-    try {
-      this.repo.putMany(batch);
-      // The state file takes writes again: what it refused before goes next.
-      if (this.unsaved.length > 0) this.unsavedRetryAt = 0;
-    } catch (err) {
-      this.keepUnsaved(batch, err);
-    }
-    // Recorded either way: a replay is refused from memory even when the disk said no.
-    resolveTurn?.();
-  }
-
-  private keepUnsaved(entries: NonceEntry[], err: unknown): void {
-    if (this.unsaved.length === 0) {
-      this.log?.warn(
-        { reason: storageFailure(err) ?? (err as Error).message },
-        'nonces cannot be written to the state file: they are refused from memory only until it takes writes again (a restart meanwhile forgets them)',
-      );
-      // seenAt is the clock the ticks bring. Not pushed back by later refusals: each retry also drops what the ring forgot.
-      this.unsavedRetryAt = entries[0].seenAt + UNSAVED_RETRY_MS;
-    }
-    for (const e of entries) {
-      const { slot, seq, accessKeyId, nonce, expiresAt, seenAt } = e;
-      this.unsaved.push({ slot, seq, accessKeyId, nonce, expiresAt, seenAt });
-    }
-  }
-
-  /** Offers the oldest refused nonces to the state file again; those already forgotten or replaced in the ring are dropped. */
-  private writeUnsaved(now: number): void {
-    const live = this.unsaved.filter((e) => this.seqs[e.slot] === e.seq);
-    const chunk = live.slice(0, UNSAVED_PER_TRY);
-    try {
-      this.repo.putMany(chunk);
-    } catch {
-      this.unsaved = live;
-      this.unsavedRetryAt = now + UNSAVED_RETRY_MS;
-      return;
-    }
-    this.unsaved = live.slice(chunk.length);
-    if (this.unsaved.length === 0) this.log?.info({}, 'the state file takes writes again: every nonce kept in memory is written');
-  }
 }
 
 function widened<T extends Float64Array | Int32Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
-}
-
-/** The entry of `seq` in a list sorted by seq, by binary search. */
-function bySeq(list: NonceEntry[], seq: number): NonceEntry | undefined {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const s = list[mid].seq;
-    if (s === seq) return list[mid];
-    if (s < seq) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
 }
