@@ -2,7 +2,6 @@
 // and total size, a visible "[journal: …]" marker wherever something was cut, no secret, and no view into a huge string
 // of the request (a cut is a fresh copy, so the rest is freed). Pure: no HTTP, no clock.
 import type { JournalEntry } from './types.js';
-import { own } from './journal-ring.js';
 
 /** The bounds of one entry (documented in docs/testing-harness.md; change both together). */
 export const ENTRY_BOUNDS = {
@@ -28,7 +27,15 @@ export type JournalRecord = Omit<JournalEntry, 'id' | 'at' | 'truncated'> & { at
 const SECRET = /secret|signature|password|token/i;
 
 /** Characters an entry costs beyond its texts (names, punctuation, numbers): a rough, fixed share. */
-export const ENTRY_OVERHEAD_CHARS = 400;
+const ENTRY_OVERHEAD_CHARS = 400;
+
+/**
+ * A copy of `s` that owns its characters. V8 makes a short slice of a long string a view that keeps the whole long
+ * string alive: keeping 4 KB of a 1 MB field by `slice` alone would keep the 1 MB.
+ */
+function own(s: string): string {
+  return Buffer.from(s, 'utf16le').toString('utf16le');
+}
 
 /** `s` cut to `max` characters (never between the halves of a surrogate pair), with a marker saying how much went. */
 export function cutText(s: string, max: number): { text: string; cut: boolean } {
