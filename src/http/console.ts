@@ -1,113 +1,16 @@
-// http/console.ts — the web console: its static page under /_emulator/ui and the read endpoints it uses (instances, fixtures, a memcached's figures and keys); actions go through the signed API, never here.
-import fs from 'node:fs';
-import path from 'node:path';
+// http/console.ts — the web console under /_emulator: its page (console-assets.ts), its config (console-config.ts) and
+// the read endpoints it uses (instances, fixtures, a memcached's figures and keys); actions go through the signed API,
+// never here.
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
-import { PROJECT_ROOT, VERSION } from '../paths.js';
 import { Errors } from '../errors.js';
-import { API_VERSION, CONF_SIZES, PRODUCTS, SIGNATURE_VERSION, STATUSES, TASK_KINDS, TASK_RULES, WELL_KNOWN_KEY } from '../contract/index.js';
 import { endpointOf, type Instance } from '../store/index.js';
 import { formatShanghai, runningTime } from '../domain/instance.js';
 import { MemcachedRefused } from '../backends/memcached-text.js';
 import { NotThisMemcached, checkKey, deleteKey, getKey, listKeys, readFigures, type Target } from '../inspect/memcached.js';
-
-export const UI_DIR = path.join(PROJECT_ROOT, 'ui');
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json; charset=utf-8',
-};
-
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-
-/** Relative path → file, listed once: only files that exist under ui/ at start-up can be served, so no path escapes it. */
-function listUiFiles(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  if (!fs.existsSync(dir)) return files;
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const full = path.join(entry.parentPath, entry.name);
-    const rel = path.relative(dir, full).split(path.sep).join('/');
-    if (Object.hasOwn(TYPES, path.extname(rel))) files.set(rel, full);
-  }
-  return files;
-}
-
-const literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
-const Status = literals(STATUSES);
-
-/**
- * GET /_emulator/console-config: all the page needs before it can draw or sign, so it keeps no copy of the server's
- * knowledge. `contract` is the wire contract (contract/): how to sign, where each action goes, the sizes a form
- * offers and which status allows which action.
- */
-export const ConsoleConfig = Type.Object(
-  {
-    version: Type.String(),
-    backend: Type.String(),
-    auth: literals(['enforce', 'report', 'off']),
-    taskMode: literals(['timed', 'manual']),
-    taskDelayMs: Type.Integer({ minimum: 0 }),
-    /** The harness's endpoints, if this build has them: the page hides a panel rather than calling a missing route. */
-    features: Type.Object({ journal: Type.Boolean(), faults: Type.Boolean(), clock: Type.Boolean() }, { additionalProperties: false }),
-    /** The first key of the fixtures; its secret only when it is the published development pair. */
-    credential: Type.Union([
-      Type.Object(
-        { accessKeyId: Type.String(), accessKeySecret: Type.Union([Type.String(), Type.Null()]), wellKnown: Type.Boolean() },
-        { additionalProperties: false },
-      ),
-      Type.Null(),
-    ]),
-    contract: Type.Object(
-      {
-        apiVersion: Type.String(),
-        signatureVersion: Type.String(),
-        products: Type.Record(
-          literals(Object.keys(PRODUCTS)),
-          Type.Object({ path: Type.String(), actions: Type.Array(Type.String()) }, { additionalProperties: false }),
-        ),
-        confSizes: Type.Array(Type.String()),
-        taskRules: Type.Record(
-          literals(TASK_KINDS),
-          Type.Object(
-            { from: Type.Array(Status), during: Status, success: Type.Union([Status, Type.Literal('gone')]), failure: Status },
-            { additionalProperties: false },
-          ),
-        ),
-      },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false },
-);
-export type ConsoleConfig = Static<typeof ConsoleConfig>;
-
-/** The part of the console's config that is the same for every emulator: it comes from the contract alone. */
-const WIRE: ConsoleConfig['contract'] = {
-  apiVersion: API_VERSION,
-  signatureVersion: SIGNATURE_VERSION,
-  products: Object.fromEntries(Object.entries(PRODUCTS).map(([name, p]) => [name, { path: p.path, actions: [...p.actions] }])),
-  confSizes: [...CONF_SIZES],
-  taskRules: Object.fromEntries(TASK_KINDS.map((k) => [k, { ...TASK_RULES[k], from: [...TASK_RULES[k].from] }])) as ConsoleConfig['contract']['taskRules'],
-};
+import { consoleAssets } from './console-assets.js';
+import { consoleConfigRoute } from './console-config.js';
 
 function instanceView(ctx: Ctx, i: Instance, now: number) {
   const fx = ctx.fixtures.current;
@@ -134,49 +37,8 @@ function instanceView(ctx: Ctx, i: Instance, now: number) {
 }
 
 async function consolePlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<void> {
-  const files = listUiFiles(UI_DIR);
-  if (files.size === 0) ctx.log.warn({ dir: UI_DIR }, 'console assets not found; /_emulator/ui will answer 404');
-
-  const sendFile = async (rel: string, req: FastifyRequest, reply: FastifyReply) => {
-    const full = files.get(rel);
-    if (!full) throw Errors.notFound(req.url.split('?')[0]);
-    const body = await fs.promises.readFile(full);
-    return reply
-      .header('content-type', TYPES[path.extname(rel)])
-      .header('cache-control', 'no-cache')
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .header('content-security-policy', CSP)
-      .send(body);
-  };
-  // Marked as static assets: they hold no data, and a browser cannot send a bearer token when it navigates, so a
-  // control-plane guard may let them through without the admin token (the data calls the page makes still need it).
-  const asset = { config: { staticAsset: true } };
-  app.get('/ui', asset, (req, reply) => sendFile('index.html', req, reply));
-  app.get('/ui/', asset, (req, reply) => sendFile('index.html', req, reply));
-  app.get('/ui/*', asset, (req, reply) => sendFile((req.params as { '*': string })['*'], req, reply));
-
-  // No response schema: the only one on any route, it cost every start ~30 ms of fast-json-stringify and Ajv set-up
-  // for a call the console makes once. The answer's type is checked here, its shape by test/api/console-config.test.ts.
-  app.get('/console-config', async (): Promise<ConsoleConfig> => {
-    const [first] = ctx.fixtures.current.credentials;
-    const wellKnown = first !== undefined && first[0] === WELL_KNOWN_KEY.accessKeyId && first[1] === WELL_KNOWN_KEY.accessKeySecret;
-    return {
-      version: VERSION,
-      backend: ctx.backend.kind,
-      auth: ctx.config.auth,
-      taskMode: ctx.config.taskMode,
-      taskDelayMs: ctx.config.taskDelayMs,
-      features: {
-        journal: app.hasRoute({ method: 'GET', url: '/_emulator/requests' }),
-        faults: app.hasRoute({ method: 'GET', url: '/_emulator/faults' }),
-        clock: app.hasRoute({ method: 'GET', url: '/_emulator/clock' }),
-      },
-      // Only the published development pair is handed out; any other secret the user types into the page.
-      credential: first ? { accessKeyId: first[0], accessKeySecret: wellKnown ? first[1] : null, wellKnown } : null,
-      contract: WIRE,
-    };
-  });
+  consoleAssets(app, ctx);
+  consoleConfigRoute(app, ctx);
 
   app.get('/fixtures', async () => {
     const fx = ctx.fixtures.current;

@@ -2,7 +2,7 @@
 // field more or less, since no response schema trims it on the way out.
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
-import { ConsoleConfig } from '../../src/http/console.js';
+import { ConsoleConfig } from '../../src/http/console-config.js';
 import { WELL_KNOWN_KEY } from '../../src/contract/index.js';
 import { control, startEmulator, type Emulator } from '../helpers/emulator.js';
 

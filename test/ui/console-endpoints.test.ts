@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { CdsMemcachedClient } from '../../src/client/index.js';
 import { API_VERSION, CONF_SIZES, PRODUCTS, SIGNATURE_VERSION, TASK_RULES, WELL_KNOWN_KEY } from '../../src/contract/index.js';
-import { ConsoleConfig } from '../../src/http/console.js';
+import { ConsoleConfig } from '../../src/http/console-config.js';
 import { VERSION } from '../../src/paths.js';
 import { docCreate, startEmulator, type Emulator } from '../helpers/emulator.js';
 
