@@ -9,7 +9,7 @@ import { AddressBusy, AddressHeld } from './slots.js';
 import { createLifecycle } from './lifecycle.js';
 import { eachLimited } from '../limit.js';
 import { parseStats, waitUntilAnswers } from './memcached-text.js';
-import type { BackendOptions, InstanceSpec, MemcachedBackend } from './types.js';
+import { BackendClosing, type BackendOptions, type InstanceSpec, type MemcachedBackend } from './types.js';
 
 export { pingDocker } from './docker-engine.js';
 
@@ -53,7 +53,8 @@ export function createDockerBackend(opts: BackendOptions, plan = networkPlan(opt
     return new Error(`container for memcached exited (code ${info?.State.ExitCode ?? '?'}) before answering: ${text}`);
   }
 
-  async function start(spec: InstanceSpec, slot: Slot | undefined): Promise<{ handle: Handle; at: Slot }> {
+  async function start(spec: InstanceSpec, slot: Slot | undefined, closing: AbortSignal): Promise<{ handle: Handle; at: Slot }> {
+    if (closing.aborted) throw new BackendClosing();
     const listen = slot ?? { address: '0.0.0.0', port: MEMCACHED_PORT };
     const nofile = spec.maxConnections + 1024; // memcached sets its fd limit to -c and fails if the hard limit is lower
     // Published: the port the instance had (a restart keeps its address), else one the engine picks.
@@ -83,6 +84,7 @@ export function createDockerBackend(opts: BackendOptions, plan = networkPlan(opt
       15_000,
     );
     try {
+      if (closing.aborted) throw new BackendClosing();
       await engine('start container', container.start(), 15_000).catch((err: Error) => {
         if (/rlimit/i.test(err.message)) throw new Error(`the docker engine cannot set nofile to ${nofile}, which memcached -c ${spec.maxConnections} needs: ${err.message}`);
         if (kept && /already (allocated|in use)/i.test(err.message)) {
@@ -98,6 +100,10 @@ export function createDockerBackend(opts: BackendOptions, plan = networkPlan(opt
       const pid = info.State.Pid;
       const probe = at.address === '0.0.0.0' ? { address: '127.0.0.1', port: at.port } : at;
       const died = new AbortController();
+      // A graceful stop does not wait out the start deadline: the container is removed below, like one that never answered.
+      const onClosing = () => died.abort(new BackendClosing());
+      if (closing.aborted) onClosing();
+      else closing.addEventListener('abort', onClosing, { once: true });
       const watcher = (async () => {
         while (!died.signal.aborted) {
           await sleep(200, undefined, { signal: died.signal }).catch(() => undefined);
@@ -114,6 +120,7 @@ export function createDockerBackend(opts: BackendOptions, plan = networkPlan(opt
       } catch (err) {
         throw died.signal.aborted ? died.signal.reason : err;
       } finally {
+        closing.removeEventListener('abort', onClosing);
         if (!died.signal.aborted) died.abort(new Error('done'));
         await watcher;
       }
