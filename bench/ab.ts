@@ -14,6 +14,8 @@ const CASE = process.env.BENCH_AB_CASE ?? 'describe'; // describe | refused | mi
 /** Instances each emulator holds (List answers them all); the first one is the Describe's. */
 const INSTANCES = Number(process.env.BENCH_AB_INSTANCES ?? 1);
 const EXTRA = (process.env.BENCH_EMU_ARGS ?? '').split(' ').filter(Boolean);
+/** Calls each server answers before the timed rounds: V8 keeps compiling the hot path for the first ~40,000 (bench/README.md). */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 50_000);
 const bad = (q: string) => q.replace(/(^|&)Signature=([^&]*)/, (_m, pre: string, v: string) => `${pre}Signature=${'A'.repeat(decodeURIComponent(v).length)}`);
 /** A Signature of the right form (a 20-byte digest in base64) but the wrong value: the conformance check diagnoses it in full. */
 const wrong = (q: string) =>
@@ -60,7 +62,7 @@ try {
     if (r.errors + r.timeouts > 0 || (CASE !== 'refused' && CASE !== 'mismatch' && r.non2xx > 0 && x.b !== 'bare')) throw new Error(`${x.b}: ${r.errors} errors, ${r.non2xx} non-2xx`);
     return ((procCpuMs(x.e.pid)! - cpu0) * 1000) / r.requests.total;
   };
-  for (const x of emus) await load(x, 3000);
+  for (const x of emus) await load(x, WARMUP);
   for (let i = 0; i < ROUNDS; i++) for (const x of i % 2 ? [...emus].reverse() : emus) x.runs.push(await load(x, REQUESTS));
   const base = median(emus[0].runs);
   for (const x of emus) process.stdout.write(`${CASE}${INSTANCES > 1 ? ` of ${INSTANCES}` : ''} ${EXTRA.join(' ')} ${x.b}: median ${median(x.runs).toFixed(1)} us/req [${x.runs.map((r) => r.toFixed(0)).join(' ')}]  ÷ ${emus[0].b}: ${(median(x.runs) / base).toFixed(2)}\n`);
