@@ -158,56 +158,7 @@ export function signedQueryString(method: string, pairs: QueryPairs, secret: str
   return [...pairs, ['Signature', signature] as [string, string]].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
-/** Parse a raw query string the way the cloud does: `+` is a space, first occurrence of a name wins later. */
-export function parseQuery(raw: string): QueryPairs {
-  return parseQueryFields(raw).pairs;
-}
-
-/** parseQuery(raw) and firstValues() of it, in one pass (every call needs both). Empty parts are skipped; a bare name has the value ''. */
-export function parseQueryFields(raw: string): { pairs: QueryPairs; fields: Record<string, string> } {
-  const pairs: QueryPairs = [];
-  const first = new (QueryFields as unknown as new () => Record<string, string>)();
-  const n = raw.length;
-  let start = 0;
-  while (start < n) {
-    let end = raw.indexOf('&', start);
-    if (end < 0) end = n;
-    if (end > start) {
-      const eq = raw.indexOf('=', start);
-      const k = safeDecode(raw.slice(start, eq < 0 || eq > end ? end : eq));
-      const v = eq < 0 || eq > end ? '' : safeDecode(raw.slice(eq + 1, end));
-      pairs.push([k, v]);
-      if (first[k] === undefined) first[k] = v;
-    }
-    start = end + 1;
-  }
-  return { pairs, fields: first };
-}
-
-function safeDecode(s: string): string {
-  const plus = s.includes('+') ? s.replace(/\+/g, ' ') : s;
-  if (!plus.includes('%')) return plus;
-  try {
-    return decodeURIComponent(plus);
-  } catch {
-    return plus;
-  }
-}
-
-/**
- * Objects whose only prototype is an empty null-prototype object: nothing inherited (`constructor`, `__proto__` are names
- * like any other), yet V8 keeps their properties fast, where `Object.create(null)` makes a slow dictionary per call.
- */
-const NO_INHERITED = Object.create(null) as object;
-function QueryFields(this: object): void {}
-QueryFields.prototype = NO_INHERITED;
-
-/** First value of each name, in an object that inherits nothing: `constructor` or `__proto__` are names like any other. */
-export function firstValues(pairs: QueryPairs): Record<string, string> {
-  const out = new (QueryFields as unknown as new () => Record<string, string>)();
-  for (const [k, v] of pairs) if (out[k] === undefined) out[k] = v;
-  return out;
-}
+export { firstValues, parseQuery, parseQueryFields } from './parse-query.js';
 
 /** `YYYY-MM-DDTHH:mm:ssZ` for now, the format every real client sends. */
 export function timestampNow(date = new Date()): string {
