@@ -43,6 +43,7 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
   app.decorateRequest('signVariant', null);
   app.decorateRequest('confClient', null);
   app.decorateRequest('confDeviations', null);
+  app.addHook('onSend', asBytes);
   for (const [url, product] of ROUTES) {
     const hooks = apiHooks(ctx, product);
     // Before the body is read: a bad signature costs no body parsing, and is reported before a bad body. Not async, and
@@ -87,6 +88,15 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
     };
     app.route({ method: ['POST', 'GET'], url, onRequest, ...hooks.route, handler: handle });
   }
+}
+
+/**
+ * The answer's JSON as UTF-8 bytes, after the app's own onSend has seen the text (a route's would see bytes). Node writes a string body's first chunk
+ * joined to the header text, which for a two-byte string (any Chinese in it, as in nearly every answer) copies both
+ * once more; bytes leave beside the header instead: ~650 fewer bytes of garbage a call, the same bytes on the wire.
+ */
+function asBytes(_req: FastifyRequest, _reply: unknown, payload: unknown, done: (err: null, p: unknown) => void): void {
+  done(null, typeof payload === 'string' ? Buffer.from(payload) : payload);
 }
 
 export const api = fp(apiPlugin, { name: 'api', encapsulate: true });

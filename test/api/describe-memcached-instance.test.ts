@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startEmulator, createRunning, advanceClock, runTasks, type Emulator } from '../helpers/emulator.js';
+import { startEmulator, createRunning, advanceClock, runTasks, rawRequest, signedQuery, type Emulator } from '../helpers/emulator.js';
 
 let emu: Emulator;
 let id: string;
@@ -35,6 +35,16 @@ describe('DescribeMemcachedInstance', () => {
       Version: 'Memcached1.6',
     });
     expect(d.RunningTime).toMatch(/^0个月0天0小时0分\d+秒$/);
+  });
+
+  it('answers UTF-8 JSON whose Content-Length counts its bytes, Chinese text included, on success and on a refusal', async () => {
+    for (const [instanceId, status] of [[id, 200], ['4e3bb828-c6a4-11ec-95eb-b2d9e44608b0', 404]] as const) {
+      const res = await rawRequest(emu.url, { path: `/memcached?${signedQuery('DescribeMemcachedInstance')}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ InstanceId: instanceId }) });
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(res.body)));
+      expect(JSON.stringify(res.body)).toMatch(/[\u4e00-\u9fff]/);
+    }
   });
 
   it('answers 404 ResourceNotFound naming an unknown id', async () => {
