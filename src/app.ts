@@ -3,7 +3,6 @@
 // (or, with --upstream or --replay, the `proxy` or `replay`)
 // and `control-plane` plugins, and the emulator's start and close tied to Fastify's lifecycle. Never listens.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { parse as parseQueryString } from 'node:querystring';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -12,6 +11,7 @@ import { createEmulator, type EmulatorOverrides } from './create-emulator.js';
 import type { Emulator } from './emulator.js';
 import { registerBodyParser } from './http/body.js';
 import { api } from './http/api.js';
+import { requestId } from './http/request-ids.js';
 import { openRecorder, proxy } from './http/proxy.js';
 import { loadReplayer, replay } from './http/replay.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
@@ -37,7 +37,7 @@ export async function buildApp(config: Config, log: Logger, overrides: AppOverri
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    genReqId: () => randomUUID(),
+    genReqId: requestId,
     childLoggerFactory: (parent, bindings, opts) => lazyChildLogger(parent as Logger, bindings, opts) as FastifyBaseLogger,
     // The API reads its raw query itself (api.ts), so the router does not parse one; the control plane's is parsed below.
     routerOptions: { querystringParser: () => ({}) },

@@ -94,9 +94,14 @@ export function formatShanghai(ms: number): string {
   return text;
 }
 
+/** Whole seconds an instance has run at `nowMs`: what runningTime() shows (a view made for one such value still holds). */
+export function runningSeconds(sinceMs: number, nowMs: number): number {
+  return Math.max(0, Math.floor((clampTime(nowMs) - clampTime(sinceMs)) / 1000));
+}
+
 /** `0个月1天1小时1分47秒`: whole months of 30 days, then days, hours, minutes, seconds. */
 export function runningTime(sinceMs: number, nowMs: number): string {
-  let s = Math.max(0, Math.floor((clampTime(nowMs) - clampTime(sinceMs)) / 1000));
+  let s = runningSeconds(sinceMs, nowMs);
   const months = Math.floor(s / (30 * 86400));
   s -= months * 30 * 86400;
   const days = Math.floor(s / 86400);

@@ -12,6 +12,7 @@ import { COMMON_PARAMS, PRODUCTS, type Product } from '../contract/index.js';
 import { parseQueryFields } from '../signing/index.js';
 import { answerAtTurnEnd, authorizeOrThrow } from './auth.js';
 import { apiHooks } from './api-hooks.js';
+import { Answer, answerBytes } from './answer-bytes.js';
 
 export const ROUTES = Object.entries(PRODUCTS).flatMap(([product, p]) => [p.path, ...p.aliases].map((url) => [url, product as Product] as const));
 
@@ -43,6 +44,9 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
   app.decorateRequest('signVariant', null);
   app.decorateRequest('confClient', null);
   app.decorateRequest('confDeviations', null);
+  app.addHook('onSend', asBytes);
+  // Fastify's own serializer is JSON.stringify; an Answer may leave as bytes made mostly of its Data's kept JSON.
+  app.setReplySerializer(((payload: unknown) => (payload instanceof Answer && answerBytes(payload)) || JSON.stringify(payload)) as (payload: unknown) => string);
   for (const [url, product] of ROUTES) {
     const hooks = apiHooks(ctx, product);
     // Before the body is read: a bad signature costs no body parsing, and is reported before a bad body. Not async, and
@@ -70,8 +74,8 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
       action.precheck?.(input);
       const result = action.handle(ctx, validate(action.schema, input));
       hooks.afterAction(req, action.name, input, result);
-      const answer = { Code: 'Success', Data: result.data, Message: result.message };
-      return result.extra ? { ...answer, ...result.extra } : answer;
+      if (!result.extra) return new Answer(result.data, result.message);
+      return { Code: 'Success', Data: result.data, Message: result.message, ...result.extra };
     };
     const handle = (req: FastifyRequest) => {
       const q = req.apiQuery;
@@ -87,6 +91,15 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
     };
     app.route({ method: ['POST', 'GET'], url, onRequest, ...hooks.route, handler: handle });
   }
+}
+
+/**
+ * The answer's JSON as UTF-8 bytes, after the app's own onSend has seen the text (a route's would see bytes). Node writes a string body's first chunk
+ * joined to the header text, which for a two-byte string (any Chinese in it, as in nearly every answer) copies both
+ * once more; bytes leave beside the header instead: ~650 fewer bytes of garbage a call, the same bytes on the wire.
+ */
+function asBytes(_req: FastifyRequest, _reply: unknown, payload: unknown, done: (err: null, p: unknown) => void): void {
+  done(null, typeof payload === 'string' ? Buffer.from(payload) : payload);
 }
 
 export const api = fp(apiPlugin, { name: 'api', encapsulate: true });

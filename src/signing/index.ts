@@ -1,7 +1,7 @@
 // signing/index.ts — SignatureVersion 1.0 as the cloud computes it; pure functions, no Fastify, no I/O.
 import { timingSafeEqual } from 'node:crypto';
-import { DIGEST_BYTES, hmacBase64, hmacDigest } from './hmac.js';
-import { canonicalFromRaw } from './raw-canonical.js';
+import { DIGEST_BYTES, TEXT_AT, hmacBase64, hmacDigest, hmacEqualsAt } from './hmac.js';
+import { canonicalFromRaw, stringToSignFromRaw } from './raw-canonical.js';
 
 export type QueryPairs = Array<[string, string]>;
 
@@ -78,6 +78,10 @@ const VARIANTS: ReadonlyArray<readonly [SignatureVariant, SignatureVariant]> = [
 export function verifyVariant(method: string, pairs: QueryPairs, secret: string, given: string, signatureMethod: string, raw?: string): SignatureVariant | undefined {
   const algo = SIGNATURE_METHODS.get(signatureMethod);
   if (!algo) return undefined;
+  if (raw !== undefined) {
+    const fast = verifyInPlace(algo, method, raw, secret, given);
+    if (fast !== LONG_WAY) return fast;
+  }
   // A Signature sent unencoded loses its '+' to form decoding; put them back.
   const givenBuf = Buffer.from(given.includes(' ') ? given.replace(/ /g, '+') : given);
   const canonical = (raw === undefined ? undefined : canonicalFromRaw(raw)) ?? canonicalQuery(pairs);
@@ -88,6 +92,31 @@ export function verifyVariant(method: string, pairs: QueryPairs, secret: string,
   if (!canonical.includes('%20')) return undefined;
   const plus = matchingKey(algo, method, canonical.replace(/%20/g, '+'), secret, givenBuf);
   return plus === undefined ? undefined : VARIANTS[1][plus];
+}
+
+const LONG_WAY = 'long-way';
+/** Room for the string to sign of a query up to ~3 KB (bigger ones go the long way), after a block for the HMAC's pad. */
+const SCRATCH = Buffer.alloc(TEXT_AT + 16 * 1024);
+
+/**
+ * verifyVariant() for the common case, with next to no garbage (every signed call): the string to sign written as bytes
+ * from the raw query (raw-canonical.ts), hashed where it lies and compared with the Signature's decoded digest. The
+ * variants with spaces as +, and whatever the bytes cannot answer, go the long way (LONG_WAY).
+ */
+function verifyInPlace(algo: 'sha1' | 'sha256', method: string, raw: string, secret: string, given: string): SignatureVariant | undefined | typeof LONG_WAY {
+  const end = stringToSignFromRaw(method, raw, SCRATCH, TEXT_AT);
+  if (end < 0) return LONG_WAY;
+  // Not the exact base64 of a digest: no HMAC matches it, in any variant.
+  const digest = signatureDigest(algo, given);
+  if (digest === undefined) return undefined;
+  const exact = hmacEqualsAt(algo, secret, SCRATCH, end, digest);
+  if (exact === undefined) return LONG_WAY;
+  if (exact) return 'exact';
+  const amp = hmacEqualsAt(algo, secret + '&', SCRATCH, end, digest);
+  if (amp === undefined) return LONG_WAY;
+  if (amp) return 'key-ampersand';
+  // A space (%2520 once encoded) leaves the +-variants to try: the long way, off the hot path.
+  return SCRATCH.subarray(TEXT_AT, end).includes('%2520') ? LONG_WAY : undefined;
 }
 
 /** 0 if the HMAC keyed with the secret matches, 1 if keyed with secret + "&", else undefined. */
@@ -129,56 +158,7 @@ export function signedQueryString(method: string, pairs: QueryPairs, secret: str
   return [...pairs, ['Signature', signature] as [string, string]].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
-/** Parse a raw query string the way the cloud does: `+` is a space, first occurrence of a name wins later. */
-export function parseQuery(raw: string): QueryPairs {
-  return parseQueryFields(raw).pairs;
-}
-
-/** parseQuery(raw) and firstValues() of it, in one pass (every call needs both). Empty parts are skipped; a bare name has the value ''. */
-export function parseQueryFields(raw: string): { pairs: QueryPairs; fields: Record<string, string> } {
-  const pairs: QueryPairs = [];
-  const first = new (QueryFields as unknown as new () => Record<string, string>)();
-  const n = raw.length;
-  let start = 0;
-  while (start < n) {
-    let end = raw.indexOf('&', start);
-    if (end < 0) end = n;
-    if (end > start) {
-      const eq = raw.indexOf('=', start);
-      const k = safeDecode(raw.slice(start, eq < 0 || eq > end ? end : eq));
-      const v = eq < 0 || eq > end ? '' : safeDecode(raw.slice(eq + 1, end));
-      pairs.push([k, v]);
-      if (first[k] === undefined) first[k] = v;
-    }
-    start = end + 1;
-  }
-  return { pairs, fields: first };
-}
-
-function safeDecode(s: string): string {
-  const plus = s.includes('+') ? s.replace(/\+/g, ' ') : s;
-  if (!plus.includes('%')) return plus;
-  try {
-    return decodeURIComponent(plus);
-  } catch {
-    return plus;
-  }
-}
-
-/**
- * Objects whose only prototype is an empty null-prototype object: nothing inherited (`constructor`, `__proto__` are names
- * like any other), yet V8 keeps their properties fast, where `Object.create(null)` makes a slow dictionary per call.
- */
-const NO_INHERITED = Object.create(null) as object;
-function QueryFields(this: object): void {}
-QueryFields.prototype = NO_INHERITED;
-
-/** First value of each name, in an object that inherits nothing: `constructor` or `__proto__` are names like any other. */
-export function firstValues(pairs: QueryPairs): Record<string, string> {
-  const out = new (QueryFields as unknown as new () => Record<string, string>)();
-  for (const [k, v] of pairs) if (out[k] === undefined) out[k] = v;
-  return out;
-}
+export { firstValues, parseQuery, parseQueryFields } from './parse-query.js';
 
 /** `YYYY-MM-DDTHH:mm:ssZ` for now, the format every real client sends. */
 export function timestampNow(date = new Date()): string {

@@ -51,6 +51,12 @@ describe('the request log', () => {
     expect(logged(id)).toEqual([expect.objectContaining({ reqId: id, requestId: id, code: 'SignatureDoesNotMatch' })]);
   });
 
+  it('gives every call its own random v4 UUID as X-Request-Id', async () => {
+    const ids = await Promise.all(Array.from({ length: 300 }, async () => (await rawRequest(url, { method: 'GET', path: '/_emulator/health' })).headers['x-request-id']));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(300);
+  });
+
   it('leaves successes out at info', async () => {
     const ok = await rawRequest(url, { method: 'GET', path: '/_emulator/health' });
     expect(ok.status).toBe(200);

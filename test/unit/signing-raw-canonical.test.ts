@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
-import { canonicalQuery, parseQuery, sign, verifyVariant, type QueryPairs } from '../../src/signing/index.js';
-import { canonicalFromRaw } from '../../src/signing/raw-canonical.js';
+import { canonicalQuery, parseQuery, sign, stringToSign, verifyVariant, type QueryPairs } from '../../src/signing/index.js';
+import { canonicalFromRaw, stringToSignFromRaw } from '../../src/signing/raw-canonical.js';
 
 // PROPERTY_RUNS=20000 for a longer hunt; a failure prints the seed and the shrunk query.
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 2000);
@@ -74,6 +74,35 @@ describe('canonicalFromRaw: the canonical query read from the raw text', () => {
   });
 });
 
+describe('stringToSignFromRaw: the string to sign written as bytes from the raw text', () => {
+  const METHODS = ['POST', 'GET', 'get', 'Post', 'PÖST', 'PO ST', ''];
+  const bytesOf = (method: string, raw: string): string | undefined => {
+    const buf = Buffer.alloc(64 + 8 * raw.length + 64, 0xee);
+    const end = stringToSignFromRaw(method, raw, buf, 64);
+    expect(buf.subarray(0, 64).every((b) => b === 0xee)).toBe(true); // nothing written before `at`
+    return end < 0 ? undefined : buf.toString('latin1', 64, end);
+  };
+  const agrees = (method: string, raw: string) => {
+    const canonical = canonicalFromRaw(raw);
+    const want = canonical === undefined || !/^[A-Za-z]*$/.test(method) ? undefined : stringToSign(method, canonical);
+    expect(bytesOf(method, raw)).toBe(want);
+  };
+
+  it('is stringToSign(method, canonicalFromRaw(raw)) byte for byte, or declines exactly where that does (or the method is not letters)', () => {
+    fc.assert(fc.property(fc.constantFrom(...METHODS), pairs, writings, fc.boolean(), (m, ps, how, empties) => agrees(m, rawOf(ps, how, empties))), { numRuns: RUNS });
+    const raw = fc.string({ unit: fc.constantFrom(...CHARS, '%2', '%20', '%2F', '%41', '%FF', 'Signature=', 'Signaturf=', 'a=', 'b='), maxLength: 40 });
+    fc.assert(fc.property(fc.constantFrom(...METHODS), raw, agrees), { numRuns: RUNS });
+  });
+
+  it('declines a buffer that could be too short, and more than 64 signed parts', () => {
+    expect(stringToSignFromRaw('POST', 'a=1', Buffer.alloc(10), 0)).toBe(-1);
+    const many = Array.from({ length: 65 }, (_, i) => `p${i}=1`).join('&');
+    expect(bytesOf('POST', many)).toBeUndefined();
+    expect(canonicalFromRaw(many)).toBeUndefined();
+    expect(bytesOf('POST', many.slice(0, many.lastIndexOf('&')))).toBe(stringToSign('POST', canonicalQuery(parseQuery(many.slice(0, many.lastIndexOf('&'))))));
+  });
+});
+
 /** The variants as the contract lists them, tried in order: the oracle verifyVariant must agree with. */
 function oracle(pairs: QueryPairs, algo: 'sha1' | 'sha256', given: string): string | undefined {
   const hmac = (key: string, c: string) => createHmac(algo, key).update(`POST&%2F&${encodeURIComponent(c)}`).digest('base64');
@@ -100,6 +129,27 @@ describe('verifyVariant with the raw query', () => {
         expect(verifyVariant('POST', parsed, 'sk', given, method)).toBe(want);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('agrees with the oracle on the in-place path for any secret, and any way the Signature is mangled', () => {
+    const plainName = fc.stringMatching(/^[A-Za-z0-9\-_.~]{0,8}$/);
+    const unique = fc.uniqueArray(fc.tuple(plainName, fc.string({ unit: 'binary-ascii', maxLength: 12 })), { selector: ([k]) => k, maxLength: 8 }).filter((ps) => !ps.some(([k]) => k === 'Signature'));
+    const secrets = fc.oneof(fc.constantFrom('sk', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(65), 'ключ', ''), fc.string({ maxLength: 70 }));
+    const mangle = (sig: string, how: number) => [sig, sig.replace(/\+/g, ' '), sig.replace(/=+$/, ''), sig.slice(0, -2) + 'B=', sig + '=', sig.toLowerCase(), ' ' + sig][how];
+    fc.assert(
+      fc.property(unique, fc.boolean(), secrets, fc.constantFrom('HMAC-SHA1', 'HmacSHA256'), fc.nat(3), fc.nat(6), (ps, plus, secret, method, pick, how) => {
+        const raw = ps.map(([k, v]) => `${k}=${strict(v, plus)}`).join('&');
+        const parsed = parseQuery(raw);
+        const algo = method === 'HMAC-SHA1' ? 'sha1' : 'sha256';
+        const hmac = (key: string, c: string) => createHmac(algo, key).update(`POST&%2F&${encodeURIComponent(c)}`).digest('base64');
+        const signed = [hmac(secret, canonicalQuery(parsed)), hmac(secret + '&', canonicalQuery(parsed)), hmac(secret, canonicalQuery(parsed, true)), hmac(secret + '&', canonicalQuery(parsed, true))][pick];
+        const given = mangle(signed, how);
+        const want = verifyVariant('POST', parsed, secret, given, method);
+        expect(verifyVariant('POST', parsed, secret, given, method, raw)).toBe(want);
+        if (how <= 1) expect(want).toBeDefined();
+      }),
+      { numRuns: RUNS },
     );
   });
 });
