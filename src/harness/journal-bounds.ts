@@ -138,6 +138,43 @@ function flatChars(o: Record<string, unknown>): number {
   return chars > ENTRY_BOUNDS.fieldsChars ? -1 : chars;
 }
 
+/**
+ * Short texts that repeat from call to call (action names, access keys, paths, instance ids), kept once. A text read
+ * from the request's query is a slice of its URL, and a kept slice keeps the whole URL alive; a text parsed from the body
+ * is a fresh copy per call. Either way, each call's entry would carry bytes of its own to the old generation; the table's
+ * copy is shared by every entry that names it. Bounded: past `max` names it starts over (entries keep what they hold).
+ */
+export class Interned {
+  private readonly names = new Map<string, string>();
+  constructor(private readonly max = 2048) {}
+
+  get size(): number {
+    return this.names.size;
+  }
+
+  /** The table's copy of `s`; `s` itself when it is too long to be a name (the entry's bounds then cut or copy it). */
+  of(s: string): string {
+    if (s.length > INTERN_MAX_CHARS) return s;
+    const known = this.names.get(s);
+    if (known !== undefined) return known;
+    if (this.names.size >= this.max) this.names.clear();
+    const copy = own(s);
+    this.names.set(copy, copy);
+    return copy;
+  }
+}
+
+/** Longer texts are not names: a UUID is 36 characters, the vendor's instance ids and access keys fewer. */
+const INTERN_MAX_CHARS = 64;
+
+/** A flat `fields` kept as it is: its short string values become the table's copies (`InstanceId` repeats most). */
+function internValues(o: Record<string, unknown>, names: Interned): void {
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === 'string') o[k] = names.of(v);
+  }
+}
+
 /** Counts what an entry's texts weigh, cutting any past its bound. */
 class Texts {
   chars = ENTRY_OVERHEAD_CHARS;
@@ -156,15 +193,21 @@ class Texts {
  * Cuts one call's record, in place, to what the journal keeps (the journal owns the record from then on): every text
  * to its bound, `fields` to a bounded copy unless it is small and flat. Returns what the entry weighs.
  */
-export function boundRecord(r: JournalRecord): { chars: number; truncated: boolean } {
+export function boundRecord(r: JournalRecord, names: Interned = new Interned()): { chars: number; truncated: boolean } {
   const t = new Texts();
-  r.path = t.keep(r.path);
+  r.path = t.keep(names.of(r.path));
   r.message = t.keep(r.message);
   r.requestId = t.keep(r.requestId);
-  if (r.action !== null) r.action = t.keep(r.action);
-  if (r.accessKeyId !== null) r.accessKeyId = t.keep(r.accessKeyId);
-  if (r.instanceIds.some((id) => id.length > ENTRY_BOUNDS.keyChars)) r.instanceIds = r.instanceIds.map((id) => t.keep(id, ENTRY_BOUNDS.keyChars));
-  else for (const id of r.instanceIds) t.chars += id.length;
+  if (r.action !== null) r.action = t.keep(names.of(r.action));
+  if (r.accessKeyId !== null) r.accessKeyId = t.keep(names.of(r.accessKeyId));
+  const ids = r.instanceIds;
+  if (ids.some((id) => id.length > ENTRY_BOUNDS.keyChars)) r.instanceIds = ids.map((id) => t.keep(id, ENTRY_BOUNDS.keyChars));
+  else
+    for (let i = 0; i < ids.length; i++) {
+      // The arrays are the call's own (api-hooks.ts builds them), never a shared constant when not empty.
+      ids[i] = names.of(ids[i]);
+      t.chars += ids[i].length;
+    }
   const auth = r.auth;
   if (auth) {
     auth.message = t.keep(auth.message);
@@ -176,7 +219,10 @@ export function boundRecord(r: JournalRecord): { chars: number; truncated: boole
   // Deviations are few and already bounded (one per code, a detail of at most 512 characters); they still weigh.
   for (const d of r.deviations) t.chars += d.code.length + d.detail.length;
   const flat = flatChars(r.fields);
-  if (flat >= 0) return { chars: t.chars + flat, truncated: t.cut };
+  if (flat >= 0) {
+    internValues(r.fields, names);
+    return { chars: t.chars + flat, truncated: t.cut };
+  }
   const kept = keepFields(r.fields);
   r.fields = kept.fields;
   return { chars: t.chars + kept.chars, truncated: t.cut || kept.cut };

@@ -1,7 +1,7 @@
 // harness/journal.ts — a ring of the API calls the emulator answered, bounded in entries and in bytes, read newest first
 // a page at a time; no HTTP, no secrets (journal-bounds.ts decides what an entry keeps).
 import type { JournalEntry } from './types.js';
-import { boundRecord, type JournalRecord } from './journal-bounds.js';
+import { boundRecord, Interned, type JournalRecord } from './journal-bounds.js';
 
 export type { JournalRecord } from './journal-bounds.js';
 
@@ -33,12 +33,30 @@ export interface JournalResult {
 
 type Kept = JournalRecord & { id: number; chars: number; truncated: boolean };
 
+/**
+ * A call's record as the pipeline starts it, every property the journal will keep already in place and in one order: a
+ * property added later moves the object to a slower shape with a second block of properties, one more object per call
+ * that survives to the old generation with the entry.
+ */
+export function newRecord(atMs: number, method: string, path: string, product: JournalRecord['product'], requestId: string): JournalRecord {
+  const r: Kept = {
+    atMs, method, path, product, action: null, fields: {}, status: 0, code: '', message: '', ms: 0, requestId, accessKeyId: null,
+    instanceIds: NO_IDS, taskIds: NO_IDS, fault: null, auth: null, deviations: NO_IDS, id: 0, chars: 0, truncated: false,
+  };
+  return r;
+}
+
+/** Shared by every record that has none; never written to (a record gets its own array when it has some). */
+const NO_IDS: never[] = [];
+
 export class Journal {
   private readonly ring: Array<Kept | undefined>;
   private head = 0;
   private count = 0;
   private chars = 0;
   private nextId = 1;
+  /** The texts entries share (journal-bounds.ts); bounded, so it holds at most a few hundred KB. */
+  private readonly names = new Interned();
 
   /** `maxBytes` counts characters of the entries' JSON (`--journal-max-bytes`). */
   constructor(
@@ -62,7 +80,7 @@ export class Journal {
 
   push(r: JournalRecord): void {
     if (this.capacity === 0) return;
-    const { chars, truncated } = boundRecord(r);
+    const { chars, truncated } = boundRecord(r, this.names);
     // The record becomes the entry as it is: one object per call, no copy (this runs on every API call).
     const kept = r as Kept;
     kept.id = this.nextId++;

@@ -2,7 +2,9 @@ import { describe, it, expect } from 'vitest';
 import pino from 'pino';
 import { seededRandom } from '../../src/harness/random.js';
 import { Journal, parseInstant, type JournalRecord } from '../../src/harness/journal.js';
-import { cutText } from '../../src/harness/journal-bounds.js';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { cutText, Interned } from '../../src/harness/journal-bounds.js';
 import { FaultRules } from '../../src/harness/faults.js';
 import { resolveWhen } from '../../src/tasks/seed.js';
 
@@ -73,6 +75,41 @@ describe('Journal', () => {
     d.deviations = [{ code: 'UnknownParameter', detail: 'x'.repeat(500) }];
     deviating.push(d);
     expect(deviating.bytes - plain.bytes).toBe('UnknownParameter'.length + 500);
+  });
+
+  it('keeps no view into a call\'s URL: the names it read from a 512 KB query are its own copies, the URLs are freed', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const j = new Journal(1000, 1 << 30);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 200; i++) {
+      // What the query parser hands over: slices of the request's URL (V8 keeps a slice's whole string alive).
+      const url = `/memcached?Action=DescribeMemcachedInstance&AccessKeyId=AKID-${i}-0123456789&InstanceId=instance-${i}-0123456789&Pad=${'p'.repeat(512 * 1024)}`;
+      const value = (name: string) => url.slice(url.indexOf(`${name}=`) + name.length + 1, url.indexOf('&', url.indexOf(`${name}=`)));
+      const r = record(value('Action'), i, [value('InstanceId')]);
+      r.accessKeyId = value('AccessKeyId');
+      r.fields = { InstanceId: value('InstanceId') };
+      j.push(r);
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // Kept as slices, the 200 URLs would weigh 100 MiB; the entries themselves weigh a few hundred bytes each.
+    expect(grown).toBeLessThan(10 * 1024 * 1024);
+    expect(j.query({ limit: 1 }).entries[0]).toMatchObject({
+      action: 'DescribeMemcachedInstance', accessKeyId: 'AKID-199-0123456789', instanceIds: ['instance-199-0123456789'], fields: { InstanceId: 'instance-199-0123456789' },
+    });
+  });
+
+  it('shares repeated names through a bounded table that starts over when full', () => {
+    const names = new Interned(3);
+    for (let i = 0; i < 10; i++) {
+      expect(names.of(`name-${i}`)).toBe(`name-${i}`);
+      expect(names.size).toBeLessThanOrEqual(3);
+    }
+    const long = 'x'.repeat(65);
+    expect(names.of(long)).toBe(long);
+    expect(names.size).toBeLessThanOrEqual(3);
   });
 
   it('item 7: a cut string never splits a surrogate pair, and says how much it lost', () => {
