@@ -146,7 +146,21 @@ function flatChars(o: Record<string, unknown>): number {
  */
 export class Interned {
   private readonly names = new Map<string, string>();
+  /** `[name]` for a name: most calls name one instance, and every entry that names it shares one frozen array. */
+  private readonly lists = new Map<string, readonly string[]>();
   constructor(private readonly max = 2048) {}
+
+  /** A shared, frozen `[of(s)]` (readers get copies: journal.ts). */
+  list(s: string): readonly string[] {
+    const name = this.of(s);
+    let l = this.lists.get(name);
+    if (l === undefined) {
+      if (this.lists.size >= this.max) this.lists.clear();
+      l = Object.freeze([name]);
+      this.lists.set(name, l);
+    }
+    return l;
+  }
 
   get size(): number {
     return this.names.size;
@@ -202,7 +216,10 @@ export function boundRecord(r: JournalRecord, names: Interned = new Interned()):
   if (r.accessKeyId !== null) r.accessKeyId = t.keep(names.of(r.accessKeyId));
   const ids = r.instanceIds;
   if (ids.some((id) => id.length > ENTRY_BOUNDS.keyChars)) r.instanceIds = ids.map((id) => t.keep(id, ENTRY_BOUNDS.keyChars));
-  else
+  else if (ids.length === 1) {
+    r.instanceIds = names.list(ids[0]) as string[];
+    t.chars += ids[0].length;
+  } else
     for (let i = 0; i < ids.length; i++) {
       // The arrays are the call's own (api-hooks.ts builds them), never a shared constant when not empty.
       ids[i] = names.of(ids[i]);

@@ -146,7 +146,10 @@ export class Journal {
 
 function toEntry(r: Kept): JournalEntry {
   const { atMs, id, chars: _chars, truncated, ...rest } = r;
-  return { id, at: new Date(atMs).toISOString(), truncated, ...rest };
+  const e: JournalEntry = { id, at: new Date(atMs).toISOString(), truncated, ...rest };
+  // A one-instance list is shared by the entries that name it (journal-bounds.ts): the reader gets its own (same key order).
+  e.instanceIds = e.instanceIds.slice();
+  return e;
 }
 
 /** `since`/`until` of the query: epoch ms or an ISO 8601 date; undefined if unreadable. */

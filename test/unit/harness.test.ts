@@ -101,6 +101,17 @@ describe('Journal', () => {
     });
   });
 
+  it('hands each reader its own instanceIds list, even where entries share one', () => {
+    const j = new Journal(10, 1 << 20);
+    j.push(record('A', 1, ['i1']));
+    j.push(record('B', 2, ['i1']));
+    const first = j.query().entries;
+    first[0].instanceIds.push('mine');
+    expect(first[1].instanceIds).toEqual(['i1']);
+    expect(j.query().entries.map((e) => e.instanceIds)).toEqual([['i1'], ['i1']]);
+    expect(j.query({ instanceId: 'i1' }).entries.map((e) => e.action)).toEqual(['B', 'A']);
+  });
+
   it('shares repeated names through a bounded table that starts over when full', () => {
     const names = new Interned(3);
     for (let i = 0; i < 10; i++) {
