@@ -148,7 +148,30 @@ export class Interned {
   private readonly names = new Map<string, string>();
   /** `[name]` for a name: most calls name one instance, and every entry that names it shares one frozen array. */
   private readonly lists = new Map<string, readonly string[]>();
+  /** `{ [key]: value }` for the fields of a call that sent one short text (Describe's `InstanceId`), shared and frozen. */
+  private readonly singles = new Map<string, Map<string, Readonly<Record<string, string>>>>();
+  private singleCount = 0;
   constructor(private readonly max = 2048) {}
+
+  /** A shared, frozen `{ [key]: of(value) }` (readers get copies: journal.ts); undefined if either is too long. */
+  single(key: string, value: string): Readonly<Record<string, string>> | undefined {
+    if (key.length > INTERN_MAX_CHARS || value.length > INTERN_MAX_CHARS) return undefined;
+    const name = this.of(value);
+    let byValue = this.singles.get(key);
+    let o = byValue?.get(name);
+    if (o !== undefined) return o;
+    if (this.singleCount >= this.max) {
+      this.singles.clear();
+      this.singleCount = 0;
+      byValue = undefined;
+    }
+    if (byValue === undefined) this.singles.set(this.of(key), (byValue = new Map()));
+    // defineProperty: a key named __proto__ must stay a key, as in keepObject.
+    o = Object.freeze(Object.defineProperty({}, this.of(key), { value: name, enumerable: true }) as Record<string, string>);
+    byValue.set(name, o);
+    this.singleCount++;
+    return o;
+  }
 
   /** A shared, frozen `[of(s)]` (readers get copies: journal.ts). */
   list(s: string): readonly string[] {
@@ -181,8 +204,21 @@ export class Interned {
 /** Longer texts are not names: a UUID is 36 characters, the vendor's instance ids and access keys fewer. */
 const INTERN_MAX_CHARS = 64;
 
-/** A flat `fields` kept as it is: its short string values become the table's copies (`InstanceId` repeats most). */
-function internValues(o: Record<string, unknown>, names: Interned): void {
+/**
+ * A flat `fields` kept as it is: its short string values become the table's copies (`InstanceId` repeats most), and a
+ * lone short text the table's shared object.
+ */
+function internValues(r: JournalRecord, names: Interned): void {
+  const o = r.fields;
+  let only: string | undefined;
+  let n = 0;
+  for (const k in o) if (n++ === 0) only = k;
+  const v = n === 1 ? o[only!] : undefined;
+  const shared = typeof v === 'string' ? names.single(only!, v) : undefined;
+  if (shared !== undefined) {
+    r.fields = shared as Record<string, unknown>;
+    return;
+  }
   for (const k in o) {
     const v = o[k];
     if (typeof v === 'string') o[k] = names.of(v);
@@ -237,7 +273,7 @@ export function boundRecord(r: JournalRecord, names: Interned = new Interned()):
   for (const d of r.deviations) t.chars += d.code.length + d.detail.length;
   const flat = flatChars(r.fields);
   if (flat >= 0) {
-    internValues(r.fields, names);
+    internValues(r, names);
     return { chars: t.chars + flat, truncated: t.cut };
   }
   const kept = keepFields(r.fields);

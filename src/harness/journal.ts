@@ -147,8 +147,10 @@ export class Journal {
 function toEntry(r: Kept): JournalEntry {
   const { atMs, id, chars: _chars, truncated, ...rest } = r;
   const e: JournalEntry = { id, at: new Date(atMs).toISOString(), truncated, ...rest };
-  // A one-instance list is shared by the entries that name it (journal-bounds.ts): the reader gets its own (same key order).
+  // A one-instance list, a one-text `fields`, are shared by the entries that have them (journal-bounds.ts): the reader
+  // gets its own (same key order).
   e.instanceIds = e.instanceIds.slice();
+  if (Object.isFrozen(e.fields)) e.fields = { ...e.fields };
   return e;
 }
 

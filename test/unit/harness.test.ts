@@ -101,14 +101,15 @@ describe('Journal', () => {
     });
   });
 
-  it('hands each reader its own instanceIds list, even where entries share one', () => {
+  it('hands each reader its own instanceIds list and fields, even where entries share them', () => {
     const j = new Journal(10, 1 << 20);
-    j.push(record('A', 1, ['i1']));
-    j.push(record('B', 2, ['i1']));
+    j.push({ ...record('A', 1, ['i1']), fields: { InstanceId: 'i1' } });
+    j.push({ ...record('B', 2, ['i1']), fields: { InstanceId: 'i1' } });
     const first = j.query().entries;
     first[0].instanceIds.push('mine');
-    expect(first[1].instanceIds).toEqual(['i1']);
-    expect(j.query().entries.map((e) => e.instanceIds)).toEqual([['i1'], ['i1']]);
+    first[0].fields.Mine = 'x';
+    expect(first[1]).toMatchObject({ instanceIds: ['i1'], fields: { InstanceId: 'i1' } });
+    expect(j.query().entries.map((e) => [e.instanceIds, e.fields])).toEqual([[['i1'], { InstanceId: 'i1' }], [['i1'], { InstanceId: 'i1' }]]);
     expect(j.query({ instanceId: 'i1' }).entries.map((e) => e.action)).toEqual(['B', 'A']);
   });
 
