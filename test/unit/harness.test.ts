@@ -113,6 +113,18 @@ describe('Journal', () => {
     expect(j.query({ instanceId: 'i1' }).entries.map((e) => e.action)).toEqual(['B', 'A']);
   });
 
+  it('reads an entry back with the keys in their documented order, and the ms the pipeline gave apart', () => {
+    const j = new Journal(10, 1 << 20);
+    j.push(record('A', 1));
+    j.push({ ...record('B', 2, ['i1']), fields: { InstanceId: 'i1' } }, 12.34);
+    const [b, a] = j.query().entries;
+    expect(Object.keys(b)).toEqual([
+      'id', 'at', 'truncated', 'method', 'path', 'product', 'action', 'fields', 'status', 'code', 'message', 'ms', 'requestId',
+      'accessKeyId', 'instanceIds', 'taskIds', 'fault', 'auth', 'deviations',
+    ]);
+    expect([b.id, b.ms, b.truncated, a.id, a.ms]).toEqual([2, 12.34, false, 1, 1]);
+  });
+
   it('shares repeated names through a bounded table that starts over when full', () => {
     const names = new Interned(3);
     for (let i = 0; i < 10; i++) {
