@@ -59,7 +59,7 @@ export class Journal {
   private count = 0;
   private chars = 0;
   private nextId = 1;
-  /** The texts entries share (journal-bounds.ts); bounded, so it holds at most a few hundred KB. */
+  /** The texts, lists and fields entries share (journal-bounds.ts); bounded: under 1 MB whatever the calls send. */
   private readonly names = new Interned();
 
   /** `maxBytes` counts characters of the entries' JSON (`--journal-max-bytes`). */
