@@ -205,14 +205,21 @@ export class Interned {
 const INTERN_MAX_CHARS = 64;
 
 /**
- * A flat `fields` kept as it is: its short string values become the table's copies (`InstanceId` repeats most), and a
- * lone short text the table's shared object.
+ * A flat `fields` kept as it is: its short string values become the table's copies (`InstanceId` repeats most), a
+ * lone short text the table's shared object, and no field at all one shared empty object.
  */
+/** The fields of every call that sent none (a refused call whose query held only common parameters); readers get copies. */
+const NO_FIELDS: Record<string, unknown> = Object.freeze({});
+
 function internValues(r: JournalRecord, names: Interned): void {
   const o = r.fields;
   let only: string | undefined;
   let n = 0;
   for (const k in o) if (n++ === 0) only = k;
+  if (n === 0) {
+    r.fields = NO_FIELDS;
+    return;
+  }
   const v = n === 1 ? o[only!] : undefined;
   const shared = typeof v === 'string' ? names.single(only!, v) : undefined;
   if (shared !== undefined) {
@@ -266,7 +273,7 @@ export function boundRecord(r: JournalRecord, names: Interned = new Interned()):
     auth.message = t.keep(auth.message);
     for (const k of ['accessKeyId', 'signatureMethod', 'canonicalQuery', 'stringToSign'] as const) {
       const v = auth[k];
-      if (v !== undefined) auth[k] = t.keep(v);
+      if (v !== undefined) auth[k] = t.keep(k === 'accessKeyId' || k === 'signatureMethod' ? names.of(v) : v);
     }
   }
   // Deviations are few and already bounded (one per code, a detail of at most 512 characters); they still weigh.
