@@ -90,6 +90,7 @@ describe('Journal', () => {
       const r = record(value('Action'), i, [value('InstanceId')]);
       r.accessKeyId = value('AccessKeyId');
       r.fields = { InstanceId: value('InstanceId') };
+      r.auth = { code: 'SignatureDoesNotMatch', message: 'refused', accessKeyId: value('AccessKeyId') };
       j.push(r);
     }
     gc();
@@ -111,6 +112,10 @@ describe('Journal', () => {
     expect(first[1]).toMatchObject({ instanceIds: ['i1'], fields: { InstanceId: 'i1' } });
     expect(j.query().entries.map((e) => [e.instanceIds, e.fields])).toEqual([[['i1'], { InstanceId: 'i1' }], [['i1'], { InstanceId: 'i1' }]]);
     expect(j.query({ instanceId: 'i1' }).entries.map((e) => e.action)).toEqual(['B', 'A']);
+    j.push(record('C', 3));
+    j.push(record('D', 4));
+    j.query({ limit: 1 }).entries[0].fields.Mine = 'x';
+    expect(j.query({ limit: 2 }).entries.map((e) => e.fields)).toEqual([{}, {}]);
   });
 
   it('reads an entry back with the keys in their documented order, and the ms the pipeline gave apart', () => {
