@@ -1,7 +1,8 @@
 // harness/journal.ts — a ring of the API calls the emulator answered, bounded in entries and in bytes, read newest first
 // a page at a time; no HTTP, no secrets (journal-bounds.ts decides what an entry keeps).
 import type { JournalEntry } from './types.js';
-import { boundRecord, Interned, type JournalRecord } from './journal-bounds.js';
+import { boundRecord, type JournalRecord } from './journal-bounds.js';
+import { Interned } from './journal-names.js';
 
 export type { JournalRecord } from './journal-bounds.js';
 
@@ -59,7 +60,7 @@ export class Journal {
   private count = 0;
   private chars = 0;
   private nextId = 1;
-  /** The texts, lists and fields entries share (journal-bounds.ts); bounded: under 1 MB whatever the calls send. */
+  /** The texts, lists and fields entries share (journal-names.ts); bounded: under 1 MB whatever the calls send. */
   private readonly names = new Interned();
 
   /** `maxBytes` counts characters of the entries' JSON (`--journal-max-bytes`). */
@@ -161,7 +162,7 @@ function toEntry(r: JournalRecord, id: number, truncated: boolean, ms: number): 
   const { atMs, ...rest } = r;
   const e: JournalEntry = { id, at: new Date(atMs).toISOString(), truncated, ...rest };
   // Set in place, so the keys keep the order they always had. A one-instance list, a one-text `fields`, are shared by
-  // the entries that have them (journal-bounds.ts): the reader gets its own.
+  // the entries that have them (journal-names.ts): the reader gets its own.
   e.ms = ms;
   e.instanceIds = e.instanceIds.slice();
   if (Object.isFrozen(e.fields)) e.fields = { ...e.fields };

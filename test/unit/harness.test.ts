@@ -4,7 +4,8 @@ import { seededRandom } from '../../src/harness/random.js';
 import { Journal, parseInstant, type JournalRecord } from '../../src/harness/journal.js';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { cutText, Interned } from '../../src/harness/journal-bounds.js';
+import { cutText } from '../../src/harness/journal-bounds.js';
+import { Interned } from '../../src/harness/journal-names.js';
 import { FaultRules } from '../../src/harness/faults.js';
 import { resolveWhen } from '../../src/tasks/seed.js';
 
