@@ -2,6 +2,7 @@
 // and total size, a visible "[journal: …]" marker wherever something was cut, no secret, and no view into a huge string
 // of the request (a cut is a fresh copy, so the rest is freed). Pure: no HTTP, no clock.
 import type { JournalEntry } from './types.js';
+import { Interned, own } from './journal-names.js';
 
 /** The bounds of one entry (documented in docs/testing-harness.md; change both together). */
 export const ENTRY_BOUNDS = {
@@ -28,14 +29,6 @@ const SECRET = /secret|signature|password|token/i;
 
 /** Characters an entry costs beyond its texts (names, punctuation, numbers): a rough, fixed share. */
 const ENTRY_OVERHEAD_CHARS = 400;
-
-/**
- * A copy of `s` that owns its characters. V8 makes a short slice of a long string a view that keeps the whole long
- * string alive: keeping 4 KB of a 1 MB field by `slice` alone would keep the 1 MB.
- */
-function own(s: string): string {
-  return Buffer.from(s, 'utf16le').toString('utf16le');
-}
 
 /** `s` cut to `max` characters (never between the halves of a surrogate pair), with a marker saying how much went. */
 export function cutText(s: string, max: number): { text: string; cut: boolean } {
@@ -138,6 +131,34 @@ function flatChars(o: Record<string, unknown>): number {
   return chars > ENTRY_BOUNDS.fieldsChars ? -1 : chars;
 }
 
+/**
+ * A flat `fields` kept as it is: its short string values become the table's copies (`InstanceId` repeats most), a
+ * lone short text the table's shared object, and no field at all one shared empty object.
+ */
+/** The fields of every call that sent none (a refused call whose query held only common parameters); readers get copies. */
+const NO_FIELDS: Record<string, unknown> = Object.freeze({});
+
+function internValues(r: JournalRecord, names: Interned): void {
+  const o = r.fields;
+  let only: string | undefined;
+  let n = 0;
+  for (const k in o) if (n++ === 0) only = k;
+  if (n === 0) {
+    r.fields = NO_FIELDS;
+    return;
+  }
+  const v = n === 1 ? o[only!] : undefined;
+  const shared = typeof v === 'string' ? names.single(only!, v) : undefined;
+  if (shared !== undefined) {
+    r.fields = shared as Record<string, unknown>;
+    return;
+  }
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === 'string') o[k] = names.of(v);
+  }
+}
+
 /** Counts what an entry's texts weigh, cutting any past its bound. */
 class Texts {
   chars = ENTRY_OVERHEAD_CHARS;
@@ -156,27 +177,39 @@ class Texts {
  * Cuts one call's record, in place, to what the journal keeps (the journal owns the record from then on): every text
  * to its bound, `fields` to a bounded copy unless it is small and flat. Returns what the entry weighs.
  */
-export function boundRecord(r: JournalRecord): { chars: number; truncated: boolean } {
+export function boundRecord(r: JournalRecord, names: Interned = new Interned()): { chars: number; truncated: boolean } {
   const t = new Texts();
-  r.path = t.keep(r.path);
+  r.path = t.keep(names.of(r.path));
   r.message = t.keep(r.message);
   r.requestId = t.keep(r.requestId);
-  if (r.action !== null) r.action = t.keep(r.action);
-  if (r.accessKeyId !== null) r.accessKeyId = t.keep(r.accessKeyId);
-  if (r.instanceIds.some((id) => id.length > ENTRY_BOUNDS.keyChars)) r.instanceIds = r.instanceIds.map((id) => t.keep(id, ENTRY_BOUNDS.keyChars));
-  else for (const id of r.instanceIds) t.chars += id.length;
+  if (r.action !== null) r.action = t.keep(names.of(r.action));
+  if (r.accessKeyId !== null) r.accessKeyId = t.keep(names.of(r.accessKeyId));
+  const ids = r.instanceIds;
+  if (ids.some((id) => id.length > ENTRY_BOUNDS.keyChars)) r.instanceIds = ids.map((id) => t.keep(id, ENTRY_BOUNDS.keyChars));
+  else if (ids.length === 1) {
+    r.instanceIds = names.list(ids[0]) as string[];
+    t.chars += ids[0].length;
+  } else
+    for (let i = 0; i < ids.length; i++) {
+      // The arrays are the call's own (api-hooks.ts builds them), never a shared constant when not empty.
+      ids[i] = names.of(ids[i]);
+      t.chars += ids[i].length;
+    }
   const auth = r.auth;
   if (auth) {
     auth.message = t.keep(auth.message);
     for (const k of ['accessKeyId', 'signatureMethod', 'canonicalQuery', 'stringToSign'] as const) {
       const v = auth[k];
-      if (v !== undefined) auth[k] = t.keep(v);
+      if (v !== undefined) auth[k] = t.keep(k === 'accessKeyId' || k === 'signatureMethod' ? names.of(v) : v);
     }
   }
   // Deviations are few and already bounded (one per code, a detail of at most 512 characters); they still weigh.
   for (const d of r.deviations) t.chars += d.code.length + d.detail.length;
   const flat = flatChars(r.fields);
-  if (flat >= 0) return { chars: t.chars + flat, truncated: t.cut };
+  if (flat >= 0) {
+    internValues(r, names);
+    return { chars: t.chars + flat, truncated: t.cut };
+  }
   const kept = keepFields(r.fields);
   r.fields = kept.fields;
   return { chars: t.chars + kept.chars, truncated: t.cut || kept.cut };

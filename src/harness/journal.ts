@@ -2,6 +2,7 @@
 // a page at a time; no HTTP, no secrets (journal-bounds.ts decides what an entry keeps).
 import type { JournalEntry } from './types.js';
 import { boundRecord, type JournalRecord } from './journal-bounds.js';
+import { Interned } from './journal-names.js';
 
 export type { JournalRecord } from './journal-bounds.js';
 
@@ -31,14 +32,36 @@ export interface JournalResult {
   nextBefore: number | null;
 }
 
-type Kept = JournalRecord & { id: number; chars: number; truncated: boolean };
+/**
+ * A call's record as the pipeline starts it, every property already in place and in one order: a property added later
+ * moves the object to a slower shape with a second block of properties, one more object per call that would survive
+ * to the old generation with the entry.
+ */
+export function newRecord(atMs: number, method: string, path: string, product: JournalRecord['product'], requestId: string): JournalRecord {
+  return {
+    atMs, method, path, product, action: null, fields: {}, status: 0, code: '', message: '', ms: 0, requestId, accessKeyId: null,
+    instanceIds: NO_IDS, taskIds: NO_IDS, fault: null, auth: null, deviations: NO_IDS,
+  };
+}
+
+/** Shared by every record that has none; never written to (a record gets its own array when it has some). */
+const NO_IDS: never[] = [];
 
 export class Journal {
-  private readonly ring: Array<Kept | undefined>;
+  private readonly ring: Array<JournalRecord | undefined>;
+  /**
+   * What the journal adds to each record, by ring slot rather than on the record (whose id is its place in the ring):
+   * numbers in typed arrays cost no object per call, where a fractional `ms` on the record is a box of its own.
+   */
+  private readonly charsAt: Int32Array;
+  private readonly cutAt: Uint8Array;
+  private readonly msAt: Float64Array;
   private head = 0;
   private count = 0;
   private chars = 0;
   private nextId = 1;
+  /** The texts, lists and fields entries share (journal-names.ts); bounded: under 1 MB whatever the calls send. */
+  private readonly names = new Interned();
 
   /** `maxBytes` counts characters of the entries' JSON (`--journal-max-bytes`). */
   constructor(
@@ -46,6 +69,9 @@ export class Journal {
     readonly maxBytes: number,
   ) {
     this.ring = new Array(capacity);
+    this.charsAt = new Int32Array(capacity);
+    this.cutAt = new Uint8Array(capacity);
+    this.msAt = new Float64Array(capacity);
   }
 
   get enabled(): boolean {
@@ -60,17 +86,21 @@ export class Journal {
     return this.chars;
   }
 
-  push(r: JournalRecord): void {
+  /**
+   * Keeps the record as it is (one object per call, no copy: this runs on every API call). The pipeline gives `ms`
+   * apart and leaves the record's own at 0, a small integer stored in place.
+   */
+  push(r: JournalRecord, ms: number = r.ms): void {
     if (this.capacity === 0) return;
-    const { chars, truncated } = boundRecord(r);
-    // The record becomes the entry as it is: one object per call, no copy (this runs on every API call).
-    const kept = r as Kept;
-    kept.id = this.nextId++;
-    kept.chars = chars;
-    kept.truncated = truncated;
+    const { chars, truncated } = boundRecord(r, this.names);
     if (this.count === this.capacity) this.dropOldest();
-    this.ring[this.head] = kept;
-    this.head = (this.head + 1) % this.capacity;
+    const slot = this.head;
+    this.ring[slot] = r;
+    this.charsAt[slot] = chars;
+    this.cutAt[slot] = truncated ? 1 : 0;
+    this.msAt[slot] = ms;
+    this.head = (slot + 1) % this.capacity;
+    this.nextId++;
     this.count++;
     this.chars += chars;
     // The newest entry always stays, even alone past the bound: an entry's own size is bounded (journal-bounds.ts).
@@ -88,18 +118,20 @@ export class Journal {
     let chars = 0;
     let nextBefore: number | null = null;
     for (let id = from; id >= to; id--) {
-      const r = this.at(id);
+      const slot = this.slotOf(id);
+      const r = this.ring[slot]!;
       if (f.action !== undefined && r.action !== f.action) continue;
       if (f.code !== undefined && r.code !== f.code) continue;
       if (f.instanceId !== undefined && !r.instanceIds.includes(f.instanceId)) continue;
       if (f.sinceMs !== undefined && r.atMs < f.sinceMs) continue;
       if (f.untilMs !== undefined && r.atMs > f.untilMs) continue;
-      if (entries.length >= limit || (entries.length > 0 && chars + r.chars > PAGE_MAX_BYTES)) {
+      const rChars = this.charsAt[slot];
+      if (entries.length >= limit || (entries.length > 0 && chars + rChars > PAGE_MAX_BYTES)) {
         nextBefore = entries.length > 0 ? entries[entries.length - 1].id : id + 1;
         break;
       }
-      chars += r.chars;
-      entries.push(toEntry(r));
+      chars += rChars;
+      entries.push(toEntry(r, id, this.cutAt[slot] === 1, this.msAt[slot]));
     }
     return { entries, size: this.count, capacity: this.capacity, bytes: this.chars, maxBytes: this.maxBytes, nextBefore };
   }
@@ -113,22 +145,28 @@ export class Journal {
     return n;
   }
 
-  private at(id: number): Kept {
+  private slotOf(id: number): number {
     const back = this.nextId - id; // 1 = the newest
-    return this.ring[(this.head - back + this.capacity) % this.capacity]!;
+    return (this.head - back + this.capacity) % this.capacity;
   }
 
   private dropOldest(): void {
     const i = (this.head - this.count + this.capacity) % this.capacity;
-    this.chars -= this.ring[i]!.chars;
+    this.chars -= this.charsAt[i];
     this.ring[i] = undefined;
     this.count--;
   }
 }
 
-function toEntry(r: Kept): JournalEntry {
-  const { atMs, id, chars: _chars, truncated, ...rest } = r;
-  return { id, at: new Date(atMs).toISOString(), truncated, ...rest };
+function toEntry(r: JournalRecord, id: number, truncated: boolean, ms: number): JournalEntry {
+  const { atMs, ...rest } = r;
+  const e: JournalEntry = { id, at: new Date(atMs).toISOString(), truncated, ...rest };
+  // Set in place, so the keys keep the order they always had. A one-instance list, a one-text `fields`, are shared by
+  // the entries that have them (journal-names.ts): the reader gets its own.
+  e.ms = ms;
+  e.instanceIds = e.instanceIds.slice();
+  if (Object.isFrozen(e.fields)) e.fields = { ...e.fields };
+  return e;
 }
 
 /** `since`/`until` of the query: epoch ms or an ISO 8601 date; undefined if unreadable. */

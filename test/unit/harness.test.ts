@@ -2,7 +2,10 @@ import { describe, it, expect } from 'vitest';
 import pino from 'pino';
 import { seededRandom } from '../../src/harness/random.js';
 import { Journal, parseInstant, type JournalRecord } from '../../src/harness/journal.js';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { cutText } from '../../src/harness/journal-bounds.js';
+import { Interned } from '../../src/harness/journal-names.js';
 import { FaultRules } from '../../src/harness/faults.js';
 import { resolveWhen } from '../../src/tasks/seed.js';
 
@@ -73,6 +76,70 @@ describe('Journal', () => {
     d.deviations = [{ code: 'UnknownParameter', detail: 'x'.repeat(500) }];
     deviating.push(d);
     expect(deviating.bytes - plain.bytes).toBe('UnknownParameter'.length + 500);
+  });
+
+  it('keeps no view into a call\'s URL: the names it read from a 512 KB query are its own copies, the URLs are freed', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const j = new Journal(1000, 1 << 30);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 200; i++) {
+      // What the query parser hands over: slices of the request's URL (V8 keeps a slice's whole string alive).
+      const url = `/memcached?Action=DescribeMemcachedInstance&AccessKeyId=AKID-${i}-0123456789&InstanceId=instance-${i}-0123456789&Pad=${'p'.repeat(512 * 1024)}`;
+      const value = (name: string) => url.slice(url.indexOf(`${name}=`) + name.length + 1, url.indexOf('&', url.indexOf(`${name}=`)));
+      const r = record(value('Action'), i, [value('InstanceId')]);
+      r.accessKeyId = value('AccessKeyId');
+      r.fields = { InstanceId: value('InstanceId') };
+      r.auth = { code: 'SignatureDoesNotMatch', message: 'refused', accessKeyId: value('AccessKeyId') };
+      j.push(r);
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // Kept as slices, the 200 URLs would weigh 100 MiB; the entries themselves weigh a few hundred bytes each.
+    expect(grown).toBeLessThan(10 * 1024 * 1024);
+    expect(j.query({ limit: 1 }).entries[0]).toMatchObject({
+      action: 'DescribeMemcachedInstance', accessKeyId: 'AKID-199-0123456789', instanceIds: ['instance-199-0123456789'], fields: { InstanceId: 'instance-199-0123456789' },
+    });
+  });
+
+  it('hands each reader its own instanceIds list and fields, even where entries share them', () => {
+    const j = new Journal(10, 1 << 20);
+    j.push({ ...record('A', 1, ['i1']), fields: { InstanceId: 'i1' } });
+    j.push({ ...record('B', 2, ['i1']), fields: { InstanceId: 'i1' } });
+    const first = j.query().entries;
+    first[0].instanceIds.push('mine');
+    first[0].fields.Mine = 'x';
+    expect(first[1]).toMatchObject({ instanceIds: ['i1'], fields: { InstanceId: 'i1' } });
+    expect(j.query().entries.map((e) => [e.instanceIds, e.fields])).toEqual([[['i1'], { InstanceId: 'i1' }], [['i1'], { InstanceId: 'i1' }]]);
+    expect(j.query({ instanceId: 'i1' }).entries.map((e) => e.action)).toEqual(['B', 'A']);
+    j.push(record('C', 3));
+    j.push(record('D', 4));
+    j.query({ limit: 1 }).entries[0].fields.Mine = 'x';
+    expect(j.query({ limit: 2 }).entries.map((e) => e.fields)).toEqual([{}, {}]);
+  });
+
+  it('reads an entry back with the keys in their documented order, and the ms the pipeline gave apart', () => {
+    const j = new Journal(10, 1 << 20);
+    j.push(record('A', 1));
+    j.push({ ...record('B', 2, ['i1']), fields: { InstanceId: 'i1' } }, 12.34);
+    const [b, a] = j.query().entries;
+    expect(Object.keys(b)).toEqual([
+      'id', 'at', 'truncated', 'method', 'path', 'product', 'action', 'fields', 'status', 'code', 'message', 'ms', 'requestId',
+      'accessKeyId', 'instanceIds', 'taskIds', 'fault', 'auth', 'deviations',
+    ]);
+    expect([b.id, b.ms, b.truncated, a.id, a.ms]).toEqual([2, 12.34, false, 1, 1]);
+  });
+
+  it('shares repeated names through a bounded table that starts over when full', () => {
+    const names = new Interned(3);
+    for (let i = 0; i < 10; i++) {
+      expect(names.of(`name-${i}`)).toBe(`name-${i}`);
+      expect(names.size).toBeLessThanOrEqual(3);
+    }
+    const long = 'x'.repeat(65);
+    expect(names.of(long)).toBe(long);
+    expect(names.size).toBeLessThanOrEqual(3);
   });
 
   it('item 7: a cut string never splits a surrogate pair, and says how much it lost', () => {
