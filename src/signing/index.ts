@@ -2,8 +2,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { DIGEST_BYTES, TEXT_AT, hmacBase64, hmacDigest, hmacEqualsAt } from './hmac.js';
 import { canonicalFromRaw, stringToSignFromRaw } from './raw-canonical.js';
+import type { QueryPairs } from './parse-query.js';
 
-export type QueryPairs = Array<[string, string]>;
+export type { QueryPairs } from './parse-query.js';
 
 /** RFC 3986 unreserved stay literal; every other UTF-8 byte is %XY, uppercase. */
 const SUB_DELIMS = /[!'()*]/g;

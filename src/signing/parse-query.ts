@@ -1,6 +1,7 @@
 // signing/parse-query.ts — a raw query read the way the cloud reads it (first value of a name wins, + is a space); pure,
 // no Fastify, no I/O. Every signed call reads one, so the names and values that repeat from call to call are reused.
-import type { QueryPairs } from './index.js';
+/** A query's name/value pairs, decoded, in the order sent. */
+export type QueryPairs = Array<[string, string]>;
 
 /** Parse a raw query string the way the cloud does: `+` is a space, first occurrence of a name wins later. */
 export function parseQuery(raw: string): QueryPairs {
