@@ -25,12 +25,35 @@ describe('answerBytes', () => {
     );
   });
 
-  it('leaves to the caller a Data that could change: not frozen, or holding an object or array', () => {
-    expect(answerBytes(new Answer({ a: '1' }, 'm'))).toBeUndefined();
-    expect(answerBytes(new Answer(Object.freeze({ a: { b: 1 } }), 'm'))).toBeUndefined();
-    expect(answerBytes(new Answer(Object.freeze({ a: [1] }), 'm'))).toBeUndefined();
-    expect(answerBytes(new Answer(Object.freeze([1, 2]), 'm'))).toBeUndefined();
-    expect(answerBytes(new Answer(null, 'm'))).toBeUndefined();
+  it('is JSON.stringify of the envelope for a List-shaped Data: counts, and items that are frozen views or not', () => {
+    const item = fc.oneof(flat.map((d) => Object.freeze({ ...d })), flat, value);
+    const list = fc.record({ CreatingTotal: fc.integer(), InstanceList: fc.array(item, { maxLength: 6 }), Total: fc.integer(), Name: text, Ok: fc.boolean(), None: fc.constant(null) });
+    fc.assert(
+      fc.property(list, text, (data, message) => {
+        for (let i = 0; i < 2; i++) {
+          const got = answerBytes(new Answer(data, message));
+          expect(got?.equals(expected(data, message))).toBe(true);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('writes what is not frozen afresh each call: a change in it shows in the next answer', () => {
+    const items: Array<Readonly<{ InstanceId: string; Status: string }>> = [Object.freeze({ InstanceId: 'a', Status: 'running' })];
+    const data = { Total: 1, InstanceList: items };
+    expect(answerBytes(new Answer(data, 'm'))!.equals(expected(data, 'm'))).toBe(true);
+    data.Total = 2;
+    items.push(Object.freeze({ InstanceId: 'b', Status: '创建中' }));
+    expect(answerBytes(new Answer(data, 'm'))!.equals(expected(data, 'm'))).toBe(true);
+  });
+
+  it('leaves to the caller a Data JSON.stringify would write with keys left out or a toJSON called', () => {
+    expect(answerBytes(new Answer({ a: undefined }, 'm'))).toBeUndefined();
+    expect(answerBytes(new Answer({ a: () => 1 }, 'm'))).toBeUndefined();
+    expect(answerBytes(new Answer({ a: new Date(0) }, 'm'))).toBeUndefined();
+    expect(answerBytes(new Answer([undefined], 'm'))).toBeUndefined();
+    expect(answerBytes(new Answer(undefined, 'm'))).toBeUndefined();
   });
 
   it('writes an Answer as JSON.stringify writes the object literal', () => {
