@@ -30,6 +30,9 @@ function toTask(r: Row): Task {
   };
 }
 
+/** Tasks the read cache holds at most (it starts over when full). */
+const CACHED_TASKS = 10_000;
+
 export function taskRepo(db: DB) {
   const s = {
     insert: db.prepare(`INSERT INTO tasks (instance_id, kind, status, params, created_at) VALUES (?, ?, 'NEW', ?, ?)`),
@@ -57,12 +60,26 @@ export function taskRepo(db: DB) {
          SELECT id FROM tasks WHERE status IN ('FINISH','ERROR') ORDER BY id DESC LIMIT 1 OFFSET ?)`,
     ),
   };
+  // Read-through cache for DescribeTask, the API's task poll (a client asks every few ms): the rows as frozen objects.
+  // Every write below drops what it may change before it runs, so a cached row is never older than the table; never
+  // filled inside a transaction, which could still roll back what it would hold. Only this process writes.
+  const cache = new Map<number, Task>();
+  const drop = (id?: number) => (id === undefined ? cache.clear() : cache.delete(id));
   return {
     insert: (instanceId: string, kind: TaskKind, params: Record<string, unknown>, now: number): number =>
       Number(s.insert.run(instanceId, kind, JSON.stringify(params), clampTime(now)).lastInsertRowid),
+    /** The task, frozen (shared with later calls until it changes). */
     get: (id: number): Task | undefined => {
+      const hit = cache.get(id);
+      if (hit) return hit;
       const r = s.get.get(id) as Row | undefined;
-      return r ? toTask(r) : undefined;
+      if (!r) return undefined;
+      const task = Object.freeze(toTask(r));
+      if (!db.inTransaction) {
+        if (cache.size >= CACHED_TASKS) cache.clear();
+        cache.set(id, task);
+      }
+      return task;
     },
     all: (): Task[] => (s.all.all() as Row[]).map(toTask),
     /** The newest `n` tasks, oldest first (as `all`). */
@@ -70,18 +87,18 @@ export function taskRepo(db: DB) {
     pending: (): Task[] => (s.pending.all() as Row[]).map(toTask),
     /** Instances with a task not yet ended (no row objects, no params parsed). */
     busyInstanceIds: (): string[] => s.busy.all() as string[],
-    start: (id: number, dueAt: number) => s.start.run({ id, dueAt: clampTime(dueAt) }).changes > 0,
+    start: (id: number, dueAt: number) => (drop(id), s.start.run({ id, dueAt: clampTime(dueAt) }).changes > 0),
     finish: (id: number, status: 'FINISH' | 'ERROR', now: number, error: string | null = null) =>
-      s.finish.run({ id, status, error, now: clampTime(now) }).changes > 0,
+      (drop(id), s.finish.run({ id, status, error, now: clampTime(now) }).changes > 0),
     /** Earliest moment a pending task needs attention (0 for NEW ones), or null if none is pending. */
     nextDue: (): number | null => (s.nextDue.get() as { due: number | null }).due,
     /** A restart with a shorter --task-delay-ms brings tasks already DOING forward to it. */
-    capDue: (latest: number) => s.capDue.run(latest).changes,
-    removeAll: () => s.removeAll.run().changes,
+    capDue: (latest: number) => (drop(), s.capDue.run(latest).changes),
+    removeAll: () => (drop(), s.removeAll.run().changes),
     /** Start-up repair: rows whose times lie outside TIME_RANGE are clamped into it; returns how many. */
-    clampTimes: (): number => s.clampTimes.run({ earliest: TIME_RANGE.earliestMs, latest: TIME_RANGE.latestMs }).changes,
+    clampTimes: (): number => (drop(), s.clampTimes.run({ earliest: TIME_RANGE.earliestMs, latest: TIME_RANGE.latestMs }).changes),
     /** Forget all but the newest `keep` finished tasks (pending ones are never touched); returns how many went. */
-    pruneFinished: (keep: number): number => s.pruneFinished.run(keep).changes,
+    pruneFinished: (keep: number): number => (drop(), s.pruneFinished.run(keep).changes),
   };
 }
 

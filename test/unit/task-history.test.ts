@@ -21,3 +21,28 @@ describe('task history', () => {
     }
   });
 });
+
+describe('a task read twice', () => {
+  it('shows every change the repo makes to it (start, finish, the clock capped, prune, reset), never an older copy', async () => {
+    const store = createStore(':memory:');
+    try {
+      const id = store.tasks.insert('inst-1', 'create', {}, 1000);
+      expect(store.tasks.get(id)?.status).toBe('NEW');
+      expect(store.tasks.start(id, 5000)).toBe(true);
+      expect(store.tasks.get(id)).toMatchObject({ status: 'DOING', dueAt: 5000 });
+      store.tasks.capDue(2000);
+      expect(store.tasks.get(id)?.dueAt).toBe(2000);
+      expect(store.tasks.finish(id, 'ERROR', 3000, 'no memcached')).toBe(true);
+      expect(store.tasks.get(id)).toMatchObject({ status: 'ERROR', error: 'no memcached', finishedAt: 3000 });
+      const later = store.tasks.insert('inst-2', 'clear', {}, 4000);
+      store.tasks.finish(later, 'FINISH', 4100);
+      expect(store.tasks.pruneFinished(1)).toBe(1);
+      expect(store.tasks.get(id)).toBeUndefined();
+      expect(store.tasks.get(later)?.status).toBe('FINISH');
+      store.tasks.removeAll();
+      expect(store.tasks.get(later)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+});
