@@ -13,6 +13,7 @@ import { PRODUCTS, WELL_KNOWN_KEY } from './contract/index.js';
 import { SeedFileError } from './domain/seed-file.js';
 import { buildApp, type App } from './app.js';
 import { lockStateFile, StateFileInUse, type OwnerLock } from './store/owner-lock.js';
+import { StateFileRefused } from './store/migrate.js';
 
 export interface Started extends App {
   /** Where clients connect, e.g. http://127.0.0.1:11210 (a wildcard host is given as loopback). */
@@ -118,6 +119,7 @@ async function checkListen(config: Config): Promise<void> {
 
 function explain(e: unknown, config: Config): Error {
   if (e instanceof StartupError || e instanceof ConfigError) return e;
+  if (e instanceof StateFileRefused) return Object.assign(new StartupError(e.message), { cause: e });
   const err = e as Error & { code?: string };
   if (typeof err.code === 'string' && err.code.startsWith('SQLITE_')) {
     // A full disk or an I/O error is fixed where the file lives, not by choosing another file.

@@ -5,6 +5,7 @@ import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { lockStateFile, type OwnerLock } from './owner-lock.js';
 export type { DB };
 export { StateFileInUse } from './owner-lock.js';
+export { StateFileRefused } from './migrate.js';
 import { instanceRepo, type InstanceRepo } from './instances.js';
 import { taskRepo, type TaskRepo } from './tasks.js';
 import { nonceRepo, type NonceRepo } from './nonces.js';
