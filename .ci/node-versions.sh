@@ -50,6 +50,17 @@ for v in $versions; do
   cp -al node_modules "$copy/node_modules" 2>/dev/null || { rm -rf "$copy/node_modules"; cp -a node_modules "$copy/node_modules"; }
   rm -rf "$copy/node_modules/better-sqlite3" "$copy/node_modules/.vite"
   cp -a node_modules/better-sqlite3 "$copy/node_modules/better-sqlite3"
+  # Before it is rebuilt: a better-sqlite3 built for the machine's Node, started under this one (what a user who switches
+  # Node versions meets) is refused in one line that says so and names npm rebuild.
+  code=0
+  abi=$(cd "$copy" && "$nodebin" bin/cds-memcached-emulator.js --backend none --data :memory: --port 0 2>&1 >/dev/null) || code=$?
+  if [[ $code == 1 ]] && grep -q "which keeps the emulator's state, was built in .* for another Node.js (module version .*fix: run \`npm rebuild better-sqlite3\`" <<<"$abi"; then
+    echo "node $full: a better-sqlite3 built for $(node -v) is refused in one line, exit 1"
+  else
+    echo "node $full: a better-sqlite3 built for $(node -v) was not explained (exit $code):"
+    tail -n 5 <<<"$abi"
+    failed=1
+  fi
   addon="$work/v$v/better_sqlite3-$bsq-$full.node"
   if [[ -f "$addon" ]]; then
     cp "$addon" "$copy/node_modules/better-sqlite3/build/Release/better_sqlite3.node"

@@ -14,6 +14,7 @@ import { SeedFileError } from './domain/seed-file.js';
 import { buildApp, type App } from './app.js';
 import { lockStateFile, StateFileInUse, type OwnerLock } from './store/owner-lock.js';
 import { StateFileRefused } from './store/migrate.js';
+import { checkSqliteDriver, SqliteDriverUnavailable } from './store/driver.js';
 
 export interface Started extends App {
   /** Where clients connect, e.g. http://127.0.0.1:11210 (a wildcard host is given as loopback). */
@@ -23,6 +24,7 @@ export interface Started extends App {
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export async function startServer(config: Config, log: Logger): Promise<Started> {
+  checkDriver();
   const fixtures = checkFixtures(config);
   checkDataPath(config.data);
   // The order is the point: the state file is ours before anything reads it, and a port or host we cannot listen on
@@ -63,6 +65,15 @@ export async function startServer(config: Config, log: Logger): Promise<Started>
     `cds-memcached-emulator ${VERSION} ready at ${url}${PRODUCTS.memcached.path} (backend ${ctx.backend.kind}, data ${data}, AccessKeyId ${accessKeyId}${secretHint})`,
   );
   return { ...built, url };
+}
+
+/** First: without SQLite nothing else can be checked, and the lock below would blame the state file. */
+function checkDriver(): void {
+  try {
+    checkSqliteDriver();
+  } catch (e) {
+    throw e instanceof SqliteDriverUnavailable ? new StartupError(e.message, { cause: e }) : e;
+  }
 }
 
 /** Read once, here: the emulator is built with what this returns. */

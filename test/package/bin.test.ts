@@ -103,6 +103,40 @@ describe('start-up that tells the truth', () => {
     expect(chosen).toMatchObject({ backend: 'none', reason: 'auto: no /nonexistent/memcached binary, and the Docker client package is not installed (npm install dockerode); bookkeeping only' });
   });
 
+  // What `npm install --ignore-scripts` (or ignore-scripts=true in an .npmrc) leaves: better-sqlite3 without its
+  // compiled part. The start used to blame the state file ("cannot lock … choose a writable --data path").
+  it('better-sqlite3 installed with scripts skipped: one line naming npm rebuild in this project, exit 1, nothing written', async () => {
+    const pkg = path.join(dir(), 'node_modules', 'better-sqlite3');
+    const addon = path.join(pkg, 'build', 'Release', 'better_sqlite3.node');
+    const hidden = `${addon}.hidden-by-test`;
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cds-emu-noaddon-'));
+    fs.renameSync(addon, hidden);
+    try {
+      const line = `cds-memcached-emulator: better-sqlite3, which keeps the emulator's state, has no native build in ${pkg}: npm installed it with install scripts skipped (--ignore-scripts, ignore-scripts=true in an .npmrc, or an allowScripts policy); fix: run \`npm rebuild better-sqlite3\` in ${dir()} (it downloads a prebuilt binary or compiles one, which needs python3, make and a C++ compiler)`;
+      for (const data of [path.join(cwd, 'state.db'), ':memory:']) {
+        const r = await bin(['--backend', 'none', '--data', data, '--port', '0']);
+        expect(r.code).toBe(1);
+        expect(lines(r.stderr)).toEqual([line]);
+      }
+      // Refused before the state folder or its lock was made.
+      expect(fs.readdirSync(cwd)).toEqual([]);
+      // A native part from another machine (node_modules copied from a Mac into a Linux container): it says what the
+      // loader said, and the same fix.
+      fs.writeFileSync(addon, Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe]), Buffer.alloc(4096)])); // a Mach-O file's magic
+      const foreign = await bin(['--backend', 'none', '--data', ':memory:', '--port', '0']);
+      expect(foreign.code).toBe(1);
+      expect(lines(foreign.stderr)).toEqual([
+        `cds-memcached-emulator: better-sqlite3, which keeps the emulator's state, cannot be loaded from ${pkg} (${addon}: invalid ELF header); fix: run \`npm rebuild better-sqlite3\` in ${dir()} on this machine`,
+      ]);
+      fs.rmSync(addon);
+    } finally {
+      fs.renameSync(hidden, addon);
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+    // Put back, it starts.
+    running = await spawnEmulator(['--data', ':memory:', '--backend', 'none'], {}, 30_000, [binPath()]);
+  });
+
   it('a port in use: one line, exit 1, no stack', async () => {
     running = await spawnEmulator(['--data', ':memory:', '--backend', 'none'], {}, 30_000, [binPath()]);
     const port = new URL(running.url).port;
