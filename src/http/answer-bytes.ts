@@ -1,48 +1,87 @@
 // http/answer-bytes.ts — a success answer's body as UTF-8 bytes, byte for byte JSON.stringify's, with the JSON of what
 // cannot change (a shared, frozen view: actions/views.ts) kept; no Fastify, no I/O.
 
-/** The envelope of a success without extra keys: JSON.stringify writes it as it would the object literal. */
+/** A success envelope: Code, Data, Message, then the action's extra keys beside Data (DescribeTask's TaskId), in their order. */
 export class Answer {
   // Assigned in this order: the order JSON.stringify writes them in.
   readonly Code: 'Success';
   readonly Data: unknown;
   readonly Message: string;
-  constructor(data: unknown, message: string) {
+  /** Not an own key, so JSON.stringify leaves it out; answerBytes reads the extras' keys only when there are some. */
+  readonly #extras: boolean;
+  constructor(data: unknown, message: string, extra?: Readonly<Record<string, unknown>>) {
     this.Code = 'Success';
     this.Data = data;
     this.Message = message;
+    this.#extras = extra !== undefined;
+    // Defined as a spread into the object literal would: a same-named key overwrites in place, an index key goes first,
+    // `__proto__` is a key; so JSON.stringify writes an Answer as it would `{ Code, Data, Message, ...extra }`.
+    if (extra) for (const k of Object.keys(extra)) Object.defineProperty(this, k, { value: extra[k], enumerable: true, writable: false, configurable: true });
+  }
+
+  get hasExtras(): boolean {
+    return this.#extras;
   }
 }
 
 const HEAD = ownBytes('{"Code":"Success","Data":');
+const CLOSE = ownBytes('}');
 /** A frozen object with only string and number values: its JSON, as bytes; false for any other (asked once each). */
 const dataBytes = new WeakMap<object, Buffer | false>();
-/** `,"Message":"…"}` by message (each action has one). */
-const tails = new Map<string, Buffer>();
+/** `,"Message":"…"` by message (each action has one). */
+const messages = new Map<string, Buffer>();
+/** An extra key's `,"key":` (each action has the same few). */
+const extraKeys = new Map<string, Buffer>();
 
 /**
  * answer's body as JSON.stringify(answer) would write it, as UTF-8 bytes. A frozen flat object in it (a shared view:
  * a Describe's Data, each item of a List) is written from its kept JSON: the text of an answer with Chinese in it is a
  * two-byte string, made and copied every call otherwise, and a List of 100 stringified 100 unchanged items a call.
- * Undefined when the Data holds anything but plain objects, arrays, strings, numbers, booleans and null (the caller
- * stringifies).
+ * Undefined when the Data or an extra holds anything but plain objects, arrays, strings, numbers, booleans and null, or
+ * an extra key is not written after Message: an array index (written first) or Code overwritten (the caller stringifies).
  */
 export function answerBytes(answer: Answer): Buffer | undefined {
-  const parts: Array<string | Buffer> = [];
+  const parts: Array<string | Buffer> = [HEAD];
   if (!collect(answer.Data, parts, 0)) return undefined;
-  let tail = tails.get(answer.Message);
-  if (tail === undefined) {
-    if (tails.size >= 64) tails.clear();
-    tail = ownBytes(`,"Message":${JSON.stringify(answer.Message)}}`);
-    tails.set(answer.Message, tail);
+  parts.push(messageBytes(answer.Message));
+  if (answer.hasExtras) {
+    // Its own keys past the three are its extras, in the order JSON.stringify writes them (Data and Message read above
+    // are what an extra of that name set).
+    const keys = Object.keys(answer);
+    if (answer.Code !== 'Success' || keys[0] !== 'Code' || keys[1] !== 'Data' || keys[2] !== 'Message') return undefined;
+    for (let i = 3; i < keys.length; i++) {
+      const k = keys[i];
+      parts.push(keyBytes(k));
+      if (!collect((answer as unknown as Record<string, unknown>)[k], parts, 0)) return undefined;
+    }
   }
-  let length = HEAD.length + tail.length;
+  parts.push(CLOSE);
+  let length = 0;
   for (const p of parts) length += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
   const out = Buffer.allocUnsafe(length);
-  let at = HEAD.copy(out, 0);
+  let at = 0;
   for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
-  tail.copy(out, at);
   return out;
+}
+
+function messageBytes(message: string): Buffer {
+  let b = messages.get(message);
+  if (b === undefined) {
+    if (messages.size >= 64) messages.clear();
+    b = ownBytes(`,"Message":${JSON.stringify(message)}`);
+    messages.set(message, b);
+  }
+  return b;
+}
+
+function keyBytes(key: string): Buffer {
+  let b = extraKeys.get(key);
+  if (b === undefined) {
+    if (extraKeys.size >= 64) extraKeys.clear();
+    b = ownBytes(`,${JSON.stringify(key)}:`);
+    extraKeys.set(key, b);
+  }
+  return b;
 }
 
 /** Appends v's JSON to parts as JSON.stringify writes it (texts, and kept bytes for frozen flat objects); false if it cannot. */

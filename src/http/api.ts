@@ -74,8 +74,7 @@ async function apiPlugin(app: FastifyInstance, { ctx }: { ctx: Ctx }): Promise<v
       action.precheck?.(input);
       const result = action.handle(ctx, validate(action.schema, input));
       hooks.afterAction(req, action.name, input, result);
-      if (!result.extra) return new Answer(result.data, result.message);
-      return { Code: 'Success', Data: result.data, Message: result.message, ...result.extra };
+      return new Answer(result.data, result.message, result.extra);
     };
     const handle = (req: FastifyRequest) => {
       const q = req.apiQuery;
