@@ -116,4 +116,14 @@ describe('DescribeTask through a real server', () => {
     expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(want)));
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it('answers a refusal byte for byte JSON.stringify of the error envelope, its RequestId the X-Request-Id header', async () => {
+    const res = await fetch(`${emu.url}/ccs?${signedQuery('DescribeTask')}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ TaskId: 99999 }) });
+    const body = Buffer.from(await res.arrayBuffer());
+    const want = JSON.stringify({ Code: 'ResourceNotFound', Message: '资源不存在: task 99999', Data: {}, RequestId: res.headers.get('x-request-id') });
+    expect(res.status).toBe(404);
+    expect(body.toString('utf8')).toBe(want);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(want)));
+  });
 });
