@@ -3,24 +3,15 @@
 
 /** A success envelope: Code, Data, Message, then the action's extra keys beside Data (DescribeTask's TaskId), in their order. */
 export class Answer {
-  // Assigned in this order: the order JSON.stringify writes them in.
-  readonly Code: 'Success';
-  readonly Data: unknown;
-  readonly Message: string;
-  /** Not an own key, so JSON.stringify leaves it out; answerBytes reads the extras' keys only when there are some. */
-  readonly #extras: boolean;
-  constructor(data: unknown, message: string, extra?: Readonly<Record<string, unknown>>) {
-    this.Code = 'Success';
-    this.Data = data;
-    this.Message = message;
-    this.#extras = extra !== undefined;
-    // Defined as a spread into the object literal would: a same-named key overwrites in place, an index key goes first,
-    // `__proto__` is a key; so JSON.stringify writes an Answer as it would `{ Code, Data, Message, ...extra }`.
-    if (extra) for (const k of Object.keys(extra)) Object.defineProperty(this, k, { value: extra[k], enumerable: true, writable: false, configurable: true });
-  }
+  constructor(
+    readonly data: unknown,
+    readonly message: string,
+    readonly extra?: Readonly<Record<string, unknown>>,
+  ) {}
 
-  get hasExtras(): boolean {
-    return this.#extras;
+  /** What JSON.stringify writes (the reply serializer, when answerBytes gives no bytes): the envelope's object literal. */
+  toJSON(): Record<string, unknown> {
+    return { Code: 'Success', Data: this.data, Message: this.message, ...this.extra };
   }
 }
 
@@ -32,27 +23,26 @@ const dataBytes = new WeakMap<object, Buffer | false>();
 const messages = new Map<string, Buffer>();
 /** An extra key's `,"key":` (each action has the same few). */
 const extraKeys = new Map<string, Buffer>();
+/** Extra keys the object literal would not write after Message: an array index (written first), an envelope key (in its place). */
+const NOT_AFTER_MESSAGE = /^(?:0|[1-9][0-9]*|Code|Data|Message)$/;
 
 /**
  * answer's body as JSON.stringify(answer) would write it, as UTF-8 bytes. A frozen flat object in it (a shared view:
  * a Describe's Data, each item of a List) is written from its kept JSON: the text of an answer with Chinese in it is a
  * two-byte string, made and copied every call otherwise, and a List of 100 stringified 100 unchanged items a call.
  * Undefined when the Data or an extra holds anything but plain objects, arrays, strings, numbers, booleans and null, or
- * an extra key is not written after Message: an array index (written first) or Code overwritten (the caller stringifies).
+ * an extra key is one the object literal writes elsewhere (the caller stringifies).
  */
 export function answerBytes(answer: Answer): Buffer | undefined {
   const parts: Array<string | Buffer> = [HEAD];
-  if (!collect(answer.Data, parts, 0)) return undefined;
-  parts.push(messageBytes(answer.Message));
-  if (answer.hasExtras) {
-    // Its own keys past the three are its extras, in the order JSON.stringify writes them (Data and Message read above
-    // are what an extra of that name set).
-    const keys = Object.keys(answer);
-    if (answer.Code !== 'Success' || keys[0] !== 'Code' || keys[1] !== 'Data' || keys[2] !== 'Message') return undefined;
-    for (let i = 3; i < keys.length; i++) {
-      const k = keys[i];
+  if (!collect(answer.data, parts, 0)) return undefined;
+  parts.push(messageBytes(answer.message));
+  const extra = answer.extra;
+  if (extra !== undefined) {
+    for (const k of Object.keys(extra)) {
+      if (NOT_AFTER_MESSAGE.test(k)) return undefined;
       parts.push(keyBytes(k));
-      if (!collect((answer as unknown as Record<string, unknown>)[k], parts, 0)) return undefined;
+      if (!collect(extra[k], parts, 0)) return undefined;
     }
   }
   parts.push(CLOSE);
@@ -111,6 +101,10 @@ function collect(v: unknown, parts: Array<string | Buffer>, depth: number): bool
       parts.push(kept);
       return true;
     }
+  } else if (isFlat(v)) {
+    // Made afresh each call (DescribeTask's Data): one text, rather than a piece per key and value.
+    parts.push(JSON.stringify(v));
+    return true;
   }
   let first = true;
   for (const k of Object.keys(v)) {
@@ -131,9 +125,13 @@ function isPlain(o: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+/** Only string and number values (for…in rather than Object.values: no array a call; an inherited key only says no). */
 function isFlat(o: object): boolean {
   if (!isPlain(o)) return false;
-  for (const v of Object.values(o)) if (typeof v !== 'string' && typeof v !== 'number') return false;
+  for (const k in o) {
+    const v = (o as Record<string, unknown>)[k];
+    if (typeof v !== 'string' && typeof v !== 'number') return false;
+  }
   return true;
 }
 
