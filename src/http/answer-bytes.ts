@@ -1,48 +1,77 @@
 // http/answer-bytes.ts — a success answer's body as UTF-8 bytes, byte for byte JSON.stringify's, with the JSON of what
 // cannot change (a shared, frozen view: actions/views.ts) kept; no Fastify, no I/O.
 
-/** The envelope of a success without extra keys: JSON.stringify writes it as it would the object literal. */
+/** A success envelope: Code, Data, Message, then the action's extra keys beside Data (DescribeTask's TaskId), in their order. */
 export class Answer {
-  // Assigned in this order: the order JSON.stringify writes them in.
-  readonly Code: 'Success';
-  readonly Data: unknown;
-  readonly Message: string;
-  constructor(data: unknown, message: string) {
-    this.Code = 'Success';
-    this.Data = data;
-    this.Message = message;
+  constructor(
+    readonly data: unknown,
+    readonly message: string,
+    readonly extra?: Readonly<Record<string, unknown>>,
+  ) {}
+
+  /** What JSON.stringify writes (the reply serializer, when answerBytes gives no bytes): the envelope's object literal. */
+  toJSON(): Record<string, unknown> {
+    return { Code: 'Success', Data: this.data, Message: this.message, ...this.extra };
   }
 }
 
 const HEAD = ownBytes('{"Code":"Success","Data":');
+const CLOSE = ownBytes('}');
 /** A frozen object with only string and number values: its JSON, as bytes; false for any other (asked once each). */
 const dataBytes = new WeakMap<object, Buffer | false>();
-/** `,"Message":"…"}` by message (each action has one). */
-const tails = new Map<string, Buffer>();
+/** `,"Message":"…"` by message (each action has one). */
+const messages = new Map<string, Buffer>();
+/** An extra key's `,"key":` (each action has the same few). */
+const extraKeys = new Map<string, Buffer>();
+/** Extra keys the object literal would not write after Message: an array index (written first), an envelope key (in its place). */
+const NOT_AFTER_MESSAGE = /^(?:0|[1-9][0-9]*|Code|Data|Message)$/;
 
 /**
  * answer's body as JSON.stringify(answer) would write it, as UTF-8 bytes. A frozen flat object in it (a shared view:
  * a Describe's Data, each item of a List) is written from its kept JSON: the text of an answer with Chinese in it is a
  * two-byte string, made and copied every call otherwise, and a List of 100 stringified 100 unchanged items a call.
- * Undefined when the Data holds anything but plain objects, arrays, strings, numbers, booleans and null (the caller
- * stringifies).
+ * Undefined when the Data or an extra holds anything but plain objects, arrays, strings, numbers, booleans and null, or
+ * an extra key is one the object literal writes elsewhere (the caller stringifies).
  */
 export function answerBytes(answer: Answer): Buffer | undefined {
-  const parts: Array<string | Buffer> = [];
-  if (!collect(answer.Data, parts, 0)) return undefined;
-  let tail = tails.get(answer.Message);
-  if (tail === undefined) {
-    if (tails.size >= 64) tails.clear();
-    tail = ownBytes(`,"Message":${JSON.stringify(answer.Message)}}`);
-    tails.set(answer.Message, tail);
+  const parts: Array<string | Buffer> = [HEAD];
+  if (!collect(answer.data, parts, 0)) return undefined;
+  parts.push(messageBytes(answer.message));
+  const extra = answer.extra;
+  if (extra !== undefined) {
+    for (const k of Object.keys(extra)) {
+      if (NOT_AFTER_MESSAGE.test(k)) return undefined;
+      parts.push(keyBytes(k));
+      if (!collect(extra[k], parts, 0)) return undefined;
+    }
   }
-  let length = HEAD.length + tail.length;
+  parts.push(CLOSE);
+  let length = 0;
   for (const p of parts) length += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
   const out = Buffer.allocUnsafe(length);
-  let at = HEAD.copy(out, 0);
+  let at = 0;
   for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
-  tail.copy(out, at);
   return out;
+}
+
+function messageBytes(message: string): Buffer {
+  let b = messages.get(message);
+  if (b === undefined) {
+    if (messages.size >= 64) messages.clear();
+    b = ownBytes(`,"Message":${JSON.stringify(message)}`);
+    messages.set(message, b);
+  }
+  return b;
+}
+
+function keyBytes(key: string): Buffer {
+  let b = extraKeys.get(key);
+  if (b === undefined) {
+    if (extraKeys.size >= 64) extraKeys.clear();
+    b = ownBytes(`,${JSON.stringify(key)}:`);
+    extraKeys.set(key, b);
+  }
+  return b;
 }
 
 /** Appends v's JSON to parts as JSON.stringify writes it (texts, and kept bytes for frozen flat objects); false if it cannot. */
@@ -72,6 +101,10 @@ function collect(v: unknown, parts: Array<string | Buffer>, depth: number): bool
       parts.push(kept);
       return true;
     }
+  } else if (isFlat(v)) {
+    // Made afresh each call (DescribeTask's Data): one text, rather than a piece per key and value.
+    parts.push(JSON.stringify(v));
+    return true;
   }
   let first = true;
   for (const k of Object.keys(v)) {
@@ -92,9 +125,13 @@ function isPlain(o: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+/** Only string and number values (for…in rather than Object.values: no array a call; an inherited key only says no). */
 function isFlat(o: object): boolean {
   if (!isPlain(o)) return false;
-  for (const v of Object.values(o)) if (typeof v !== 'string' && typeof v !== 'number') return false;
+  for (const k in o) {
+    const v = (o as Record<string, unknown>)[k];
+    if (typeof v !== 'string' && typeof v !== 'number') return false;
+  }
   return true;
 }
 

@@ -1,7 +1,9 @@
-// A success answer as bytes: exactly what JSON.stringify writes for the envelope, whether or not its Data's JSON is kept.
-import { describe, it, expect } from 'vitest';
+// A success answer as bytes: exactly what JSON.stringify writes for the envelope, whether or not its Data's JSON is kept,
+// with the extra keys some actions write beside Data; and DescribeTask's, as it leaves a real server.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
 import { Answer, answerBytes } from '../../src/http/answer-bytes.js';
+import { startEmulator, docCreate, runTasks, signedQuery, type Emulator } from '../helpers/emulator.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 500);
 const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('中国大陆-北京-可用区H', '0个月0天1小时1分5秒', 'a"b\\c\n', '\u2028', '\uD800'));
@@ -58,5 +60,67 @@ describe('answerBytes', () => {
 
   it('writes an Answer as JSON.stringify writes the object literal', () => {
     expect(JSON.stringify(new Answer({ x: 1 }, '成功'))).toBe(JSON.stringify({ Code: 'Success', Data: { x: 1 }, Message: '成功' }));
+  });
+
+  it('is JSON.stringify of the envelope with its extra keys after Message, in their order, for string and number extras', () => {
+    const key = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('TaskId', 'RequestId', '__proto__', 'constructor', '中文', 'Data', 'Message', '7'));
+    const extras = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
+    const data = fc.oneof(flat.map((d) => Object.freeze({ ...d })), flat);
+    fc.assert(
+      fc.property(data, text, extras, (d, message, extra) => {
+        const want = Buffer.from(JSON.stringify({ Code: 'Success', Data: d, Message: message, ...extra }));
+        // An index key is written first, an envelope key in its place: the caller stringifies such an answer.
+        const elsewhere = Object.keys(extra).some((k) => /^(0|[1-9][0-9]*|Code|Data|Message)$/.test(k));
+        for (let i = 0; i < 2; i++) {
+          const got = answerBytes(new Answer(d, message, extra));
+          expect(elsewhere ? got === undefined : got?.equals(want)).toBe(true);
+        }
+        // The Answer itself, as the reply serializer would stringify one it gave no bytes for.
+        expect(JSON.stringify(new Answer(d, message, extra))).toBe(want.toString());
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('leaves to the caller extras the object literal writes elsewhere (an index key, an envelope key) or leaves out', () => {
+    const cases: Array<Record<string, unknown>> = [{ 1: 'a' }, { TaskId: '1', 0: 2 }, { Code: 'Failure' }, { Message: '成功', TaskId: '7', Data: [1] }, { TaskId: undefined }, { At: new Date(0) }];
+    for (const extra of cases) {
+      const a = new Answer({ x: 1 }, 'm', extra);
+      expect(answerBytes(a), JSON.stringify(extra)).toBeUndefined();
+      expect(JSON.stringify(a)).toBe(JSON.stringify({ Code: 'Success', Data: { x: 1 }, Message: 'm', ...extra }));
+    }
+    expect(JSON.stringify(new Answer({ x: 1 }, 'm', { Message: '成功', TaskId: '7', Data: [1] }))).toBe('{"Code":"Success","Data":[1],"Message":"成功","TaskId":"7"}');
+  });
+});
+
+describe('DescribeTask through a real server', () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startEmulator({ taskMode: 'manual' });
+  });
+  afterAll(() => emu.close());
+
+  it('answers byte for byte JSON.stringify of the envelope: Code, Data, Message, then TaskId; the request id in the header only', async () => {
+    const { InstanceIds, TaskIds } = await emu.client.createMemcachedInstance(docCreate);
+    await runTasks(emu);
+    const res = await fetch(`${emu.url}/ccs?${signedQuery('DescribeTask')}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ TaskId: TaskIds[0] }) });
+    const body = Buffer.from(await res.arrayBuffer());
+    const want = JSON.stringify({ Code: 'Success', Data: { Status: 'FINISH', ResourceId: InstanceIds[0], TaskType: 'create' }, Message: 'Success.', TaskId: String(TaskIds[0]) });
+    expect(res.status).toBe(200);
+    expect(body.toString('utf8')).toBe(want);
+    expect(body.equals(Buffer.from(want))).toBe(true);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(want)));
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers a refusal byte for byte JSON.stringify of the error envelope, its RequestId the X-Request-Id header', async () => {
+    const res = await fetch(`${emu.url}/ccs?${signedQuery('DescribeTask')}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ TaskId: 99999 }) });
+    const body = Buffer.from(await res.arrayBuffer());
+    const want = JSON.stringify({ Code: 'ResourceNotFound', Message: '资源不存在: task 99999', Data: {}, RequestId: res.headers.get('x-request-id') });
+    expect(res.status).toBe(404);
+    expect(body.toString('utf8')).toBe(want);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(want)));
   });
 });
