@@ -1,8 +1,8 @@
 // backends/provision.ts — starts and stops memcacheds through an adapter: address leases with retry, a restart kept at its address, destroy and its release, bounded shutdown; no adoption (reconcile.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { BlockClaims, loopbackAddresses, loopbackPorts, servicePorts, slotKey, type Slot, type Space } from './blocks.js';
-import { AddressBusy, AddressHeld, probeBind, SlotLeases } from './slots.js';
+import { BlockClaims, loopbackAddresses, loopbackPorts, MEMCACHED_PORT, servicePorts, slotKey, type Slot, type Space } from './blocks.js';
+import { AddressBusy, AddressHeld, HELD_EVERYWHERE, heldOnEveryAddress, probeBind, SlotLeases } from './slots.js';
 import { BackendClosing, type Endpoint, type InstanceSpec } from './types.js';
 import type { Adapter, Handle } from './adapter.js';
 import { shown, type Running } from './running.js';
@@ -15,7 +15,6 @@ const BIND_ATTEMPTS = 20;
 const PREFERRED_ATTEMPTS = 6;
 /** At shutdown, how long a memcached still starting may take to answer, so that it is stopped with the rest. */
 const SHUTDOWN_START_WAIT_MS = 2000;
-
 export interface LeaseOptions {
   emulatorId: string;
   /** The state file (absolute) or ':memory:': a state in memory gives its address blocks back at shutdown. */
@@ -60,7 +59,14 @@ export class Provisioner {
       return loopbackPorts;
     }
     const probe = await probeBind(loopbackAddresses.slots(0)[0].address, 0);
-    if ('port' in probe) return loopbackAddresses;
+    if ('port' in probe) {
+      if (!(await heldOnEveryAddress(MEMCACHED_PORT))) return loopbackAddresses;
+      this.log.warn(
+        { port: MEMCACHED_PORT },
+        `${HELD_EVERYWHERE}: instances get 127.0.0.1 with ports of their own (20000-59999) instead; for 127.x.y.z:${MEMCACHED_PORT}, stop it or have it listen on 127.0.0.1 only, then restart the emulator`,
+      );
+      return loopbackPorts;
+    }
     this.log.info({ reason: probe.code }, 'extra loopback addresses are not bindable; using 127.0.0.1 with distinct ports');
     return loopbackPorts;
   }

@@ -1,7 +1,7 @@
 // backends/slots.ts — leases slots (address:port) to instances from this emulator's claimed blocks, probing a bind before handing one out; starts no memcached.
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { slotKey, type BlockClaims, type Slot } from './blocks.js';
+import { MEMCACHED_PORT, slotKey, type BlockClaims, type Slot } from './blocks.js';
 
 /** The slot an instance had is not this emulator's to give (another emulator's block, or another instance's): never move it silently. */
 export class AddressHeld extends Error {}
@@ -18,6 +18,16 @@ export function probeBind(address: string, port: number): Promise<{ port: number
       server.close(() => resolve({ port: bound }));
     });
   });
+}
+
+/** Below every emulator's addresses (127.16.0.1 and up): its port 11211 is busy only if something holds it on every address. */
+const WILDCARD_PROBE = '127.15.255.254';
+export const HELD_EVERYWHERE = `something listens on port ${MEMCACHED_PORT} of every address (0.0.0.0:${MEMCACHED_PORT} or [::]:${MEMCACHED_PORT}; often a memcached started as a system service), so no loopback address can have it`;
+
+/** True when a listener on 0.0.0.0 or [::] holds `port`, which then no 127.x.y.z address can bind (Linux). */
+export async function heldOnEveryAddress(port: number): Promise<boolean> {
+  const probe = await probeBind(WILDCARD_PROBE, port);
+  return 'code' in probe && probe.code === 'EADDRINUSE';
 }
 
 const COOL_OFF_MS = 30_000;
@@ -72,8 +82,14 @@ export class SlotLeases {
         // Reserve before awaiting, so two provisions of this emulator never probe their way to the same slot.
         this.take(k, instanceId);
         const s = this.slots.get(k)!;
-        if ('port' in (await probeBind(s.address, s.port))) return s;
+        const probe = await probeBind(s.address, s.port);
+        if ('port' in probe) return s;
         this.holders.delete(k);
+        // Taken on every address since the start: each slot would fail alike, so say why rather than claim block after block.
+        if (probe.code === 'EADDRINUSE' && s.port === MEMCACHED_PORT && s.address !== '127.0.0.1' && (await heldOnEveryAddress(s.port))) {
+          this.free.add(k);
+          throw new Error(`cannot listen on ${s.address}:${s.port}: ${HELD_EVERYWHERE}; fix: stop it or have it listen on 127.0.0.1 only, or restart the emulator, which then gives instances 127.0.0.1 with ports of their own`);
+        }
         this.coolingUntil.set(k, Date.now() + COOL_OFF_MS);
       }
       if (round === MAX_NEW_BLOCKS_PER_LEASE) break;
