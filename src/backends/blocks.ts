@@ -1,11 +1,11 @@
 // backends/blocks.ts — host-wide claims on blocks of instance addresses: one file per block, created with O_EXCL, so two emulators on one host never hand out the same address; starts and binds nothing.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { hasProcfs, pidRuns } from '../platform.js';
 import { isAlive, startTimeOf } from './procfs.js';
+import { sharedDir } from './shared-dir.js';
 
 export const MEMCACHED_PORT = 11211;
 
@@ -112,7 +112,8 @@ export interface Owner {
   data: string;
 }
 
-export const defaultClaimDir = (): string => path.join(os.tmpdir(), 'cds-memcached-emulator', 'claims');
+/** `$TMPDIR/cds-memcached-emulator/claims`, shared by every user's emulators (shared-dir.ts). */
+export const defaultClaimDir = (): string => sharedDir().claimDir;
 
 /**
  * A claim is stale — free to take over — only when its owner process is gone AND its state can never come back

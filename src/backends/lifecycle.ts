@@ -7,6 +7,7 @@ import type { Adapter } from './adapter.js';
 import { Provisioner } from './provision.js';
 import { reconcile } from './reconcile.js';
 import { Running } from './running.js';
+import { sharedDir } from './shared-dir.js';
 
 export interface LifecycleOptions {
   emulatorId: string;
@@ -25,6 +26,9 @@ export function createLifecycle(adapter: Adapter, opts: LifecycleOptions): Memca
   if (opts.instancePorts && !opts.advertiseHost) log.warn('--instance-ports only applies with --advertise-host; ignored');
   // A bad range stops start-up here rather than failing every Create later.
   const range = service && adapter.leases ? parsePortRange(opts.instancePorts ?? '') : undefined;
+  // Another user's shared folder we may not add to: said once, where the start is logged.
+  const shared = opts.claimDir === undefined && adapter.leases ? sharedDir().note : undefined;
+  if (shared) log.warn(shared);
   const running = new Running(adapter, service ? opts.advertiseHost : undefined);
   const provisioner = new Provisioner(adapter, running, { emulatorId: opts.emulatorId, data: opts.data, claimDir: opts.claimDir, range }, log);
 
