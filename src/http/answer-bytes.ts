@@ -54,22 +54,16 @@ export function answerBytes(answer: Answer): Buffer | undefined {
   return out;
 }
 
-function messageBytes(message: string): Buffer {
-  let b = messages.get(message);
-  if (b === undefined) {
-    if (messages.size >= 64) messages.clear();
-    b = ownBytes(`,"Message":${JSON.stringify(message)}`);
-    messages.set(message, b);
-  }
-  return b;
-}
+const messageBytes = (message: string): Buffer => memo(messages, message, (m) => `,"Message":${JSON.stringify(m)}`);
+const keyBytes = (key: string): Buffer => memo(extraKeys, key, (k) => `,${JSON.stringify(k)}:`);
 
-function keyBytes(key: string): Buffer {
-  let b = extraKeys.get(key);
+/** `text(key)` as bytes, made once per key; a map of at most 64 (each action has one message and the same few keys). */
+function memo(map: Map<string, Buffer>, key: string, text: (key: string) => string): Buffer {
+  let b = map.get(key);
   if (b === undefined) {
-    if (extraKeys.size >= 64) extraKeys.clear();
-    b = ownBytes(`,${JSON.stringify(key)}:`);
-    extraKeys.set(key, b);
+    if (map.size >= 64) map.clear();
+    b = ownBytes(text(key));
+    map.set(key, b);
   }
   return b;
 }
