@@ -100,7 +100,26 @@ function checkDataPath(file: string): void {
       fs.accessSync(abs, fs.constants.R_OK | fs.constants.W_OK);
     }
   } catch (e) {
+    const denied = notOurs(e as NodeJS.ErrnoException, abs);
+    if (denied) throw new StartupError(`cannot use ${abs} as the data file: ${denied.what}; fix: make ${denied.path} writable for uid ${denied.uid} (if it is mounted into a container: chown ${denied.uid} it on the host, or use a named volume), choose another --data path, or --data :memory: to keep nothing`);
     throw new StartupError(`cannot use ${abs} as the data file (${(e as Error).message}); ${fix}`);
+  }
+}
+
+/**
+ * When the data file or its folder is not writable for this user: whose it is, in words (a folder Docker made as root
+ * for a bind mount, while the image runs as `node`, is the usual case). Undefined for other errors and on Windows.
+ */
+function notOurs(e: NodeJS.ErrnoException, file: string): { what: string; path: string; uid: number } | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined || (e.code !== 'EACCES' && e.code !== 'EPERM')) return undefined;
+  const target = fs.existsSync(file) ? file : path.dirname(file);
+  try {
+    const st = fs.statSync(target);
+    const kind = target === file ? 'it' : `its folder ${target}`;
+    return { what: `${kind} belongs to uid ${st.uid} (mode ${(st.mode & 0o777).toString(8)}) and this emulator runs as uid ${uid}`, path: target, uid };
+  } catch {
+    return undefined;
   }
 }
 
