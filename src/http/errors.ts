@@ -80,13 +80,41 @@ function clientErrorToApi(err: ClientError): ApiError {
  * Fastify's `clientErrorHandler` (Node's 'clientError'): the request never became a request, so there is no reply to
  * use; the envelope is written on the socket, which is then closed.
  */
-export const clientErrorHandler = (log: Pick<FastifyBaseLogger, 'debug'>) => (err: ClientError, socket: Duplex): void => {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const api = clientErrorToApi(err);
-  if (api.httpStatus === 408) (socket as Duplex & { [TIMED_OUT]?: boolean })[TIMED_OUT] = true;
-  const requestId = writeRawEnvelope(socket, api);
-  log.debug({ code: err.code, status: api.httpStatus, requestId }, 'malformed HTTP request');
+export const clientErrorHandler = (log: Pick<FastifyBaseLogger, 'debug' | 'warn'>) => {
+  const tls = { warnedAt: -Infinity };
+  return (err: ClientError, socket: Duplex): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (isTlsHello(err.rawPacket)) return tlsSpoken(log, socket, tls);
+    const api = clientErrorToApi(err);
+    if (api.httpStatus === 408) (socket as Duplex & { [TIMED_OUT]?: boolean })[TIMED_OUT] = true;
+    const requestId = writeRawEnvelope(socket, api);
+    log.debug({ code: err.code, status: api.httpStatus, requestId }, 'malformed HTTP request');
+  };
 };
+
+/** A TLS record header of a handshake (0x16, version 3.x): a client given an https:// endpoint. */
+function isTlsHello(raw: unknown): boolean {
+  return Buffer.isBuffer(raw) && raw.length >= 3 && raw[0] === 0x16 && raw[1] === 0x03;
+}
+
+/** A client retrying in a loop is warned about once a minute (per server), not per try. */
+const TLS_WARN_EVERY_MS = 60_000;
+
+/**
+ * The client sees only its TLS library's complaint ("wrong version number"), which names neither the cause nor the fix;
+ * the log does. No HTTP answer: a TLS client cannot read one. The connection is closed.
+ */
+function tlsSpoken(log: Pick<FastifyBaseLogger, 'debug' | 'warn'>, socket: Duplex, last: { warnedAt: number }): void {
+  const now = Date.now();
+  const s = socket as Duplex & { localAddress?: string; localPort?: number; remoteAddress?: string };
+  const host = s.localAddress?.includes(':') ? `[${s.localAddress}]` : s.localAddress;
+  const line = `a client spoke TLS (an https:// endpoint) to this plain-HTTP server; fix: give it http://${host}:${s.localPort}/memcached`;
+  if (now - last.warnedAt >= TLS_WARN_EVERY_MS) {
+    last.warnedAt = now;
+    log.warn({ remoteAddress: s.remoteAddress }, line);
+  } else log.debug({ remoteAddress: s.remoteAddress }, line);
+  socket.destroy();
+}
 
 /** The envelope written straight on a socket that has no reply object, which is then closed. */
 export function writeRawEnvelope(socket: Duplex, api: ApiError): string {

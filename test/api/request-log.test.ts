@@ -2,6 +2,7 @@
 // signature, a fault rule's own code, the control plane's refusals, an unknown path); successes stay out of it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import pino from 'pino';
+import tls from 'node:tls';
 import { buildApp } from '../../src/app.js';
 import { buildConfig } from '../../src/config.js';
 import { CdsMemcachedClient } from '../../src/client/index.js';
@@ -61,5 +62,22 @@ describe('the request log', () => {
     const ok = await rawRequest(url, { method: 'GET', path: '/_emulator/health' });
     expect(ok.status).toBe(200);
     expect(logged(ok.headers['x-request-id'])).toEqual([]);
+  });
+
+  it('an https:// client (TLS on the plain-HTTP port): one warning naming the http:// endpoint, once a minute however often it retries; HTTP still answers', async () => {
+    const { port } = new URL(url);
+    /** What the client's TLS library says: never a handshake. */
+    const attempt = () =>
+      new Promise<string>((resolve) => {
+        const s = tls.connect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false }, () => resolve('handshake'));
+        s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      });
+    const warned = () => lines.filter((l) => l.level === 40 && String(l.msg).includes('spoke TLS'));
+    expect(await attempt()).not.toBe('handshake');
+    expect(await attempt()).not.toBe('handshake');
+    expect(warned()).toEqual([
+      expect.objectContaining({ remoteAddress: '127.0.0.1', msg: `a client spoke TLS (an https:// endpoint) to this plain-HTTP server; fix: give it http://127.0.0.1:${port}/memcached` }),
+    ]);
+    expect((await fetch(`${url}/_emulator/health`)).status).toBe(200);
   });
 });
