@@ -32,7 +32,9 @@ export const Errors = {
   paramParse: (why: string) => new ApiError(400, 'ParamParseError', `请求体不是合法的JSON对象 (request body is not a valid JSON object): ${why}`),
   unsupportedAction: (action: string) => new ApiError(400, 'UnsupportedAction', `Unsupported action. (${action})`),
   missingParameter: (name: string) => new ApiError(400, 'MissingParameter', `缺少公共参数 ${name} (the common parameter ${name} is required)`),
-  invalidAccessKeyId: () => new ApiError(401, 'InvalidAccessKeyId', 'AccessKeyId 不存在 (the AccessKeyId is not known)'),
+  /** `builtIn`: the emulator knows the public development key (README): named, since a client given its cloud keys meets this first. */
+  invalidAccessKeyId: (builtIn?: string) =>
+    new ApiError(401, 'InvalidAccessKeyId', `AccessKeyId 不存在 (the AccessKeyId is not known${builtIn ? `: this emulator accepts ${builtIn}, its built-in development key` : ''})`),
   signatureMismatch: () => new ApiError(401, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH_TEXT),
   invalidCommonParameter: (name: string, why: string) => new ApiError(400, 'InvalidParameter', `公共参数 ${name} 无效: ${why}`),
   requestExpired: (why: string) => new ApiError(401, 'RequestExpired', `请求已过期 (${why})`),

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
 import { ApiError, Errors } from '../errors.js';
 import { SIGNATURE_METHODS, verifyVariant, type QueryPairs, type SignatureVariant } from '../signing/index.js';
-import { COMMON_PARAMS, SIGNATURE_VERSION } from '../contract/index.js';
+import { COMMON_PARAMS, SIGNATURE_VERSION, WELL_KNOWN_KEY } from '../contract/index.js';
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
 
@@ -44,6 +44,12 @@ function nextTurn(): Promise<void> {
 
 const ANSWERED: Promise<void> = Promise.resolve();
 
+/** The public development key, when this emulator accepts it (its pair unchanged): named in InvalidAccessKeyId. */
+function builtInKey(ctx: Ctx): string | undefined {
+  const known = ctx.fixtures.current.credentials;
+  return known.get(WELL_KNOWN_KEY.accessKeyId) === WELL_KNOWN_KEY.accessKeySecret ? WELL_KNOWN_KEY.accessKeyId : undefined;
+}
+
 /**
  * Throws the first violation, in the order the cloud reports them; otherwise the promise says when the call may be
  * answered (its nonce committed, or the turn's end). Not async: on the hot path a promise per call costs.
@@ -53,7 +59,7 @@ export function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: R
   if (!SIGNATURE_METHODS.has(q.SignatureMethod)) throw Errors.invalidCommonParameter('SignatureMethod', 'must be HMAC-SHA1 or HmacSHA256');
   if (q.SignatureVersion !== SIGNATURE_VERSION) throw Errors.invalidCommonParameter('SignatureVersion', `must be ${SIGNATURE_VERSION}`);
   const secret = ctx.fixtures.current.credentials.get(q.AccessKeyId);
-  if (secret === undefined) throw Errors.invalidAccessKeyId();
+  if (secret === undefined) throw Errors.invalidAccessKeyId(builtInKey(ctx));
   const ts = parseTimestamp(q.Timestamp);
   if (ts === undefined) throw Errors.requestExpired(`Timestamp "${q.Timestamp}" is not YYYY-MM-DDTHH:mm:ssZ`);
   const windowMs = ctx.config.timestampWindowSec * 1000;

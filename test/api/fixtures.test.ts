@@ -26,6 +26,8 @@ describe('--fixtures DIR replaces the built-in fixtures', () => {
   it('accepts only the credentials of the folder', async () => {
     const wellKnown = await emu.client.call('MemcachedInstanceList');
     expect([wellKnown.status, wellKnown.body.Code]).toEqual([401, 'InvalidAccessKeyId']);
+    // Keys of the user's own are never listed to a caller.
+    expect(wellKnown.body.Message).toBe('AccessKeyId 不存在 (the AccessKeyId is not known)');
     const team = new CdsMemcachedClient({ endpoint: emu.url, accessKeyId: 'team-ak', accessKeySecret: 'team-sk' });
     expect((await team.memcachedInstanceList()).Total).toBe(0);
   });
