@@ -64,7 +64,7 @@ export function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: R
   if (ts === undefined) throw Errors.requestExpired(`Timestamp "${q.Timestamp}" is not YYYY-MM-DDTHH:mm:ssZ`);
   const windowMs = ctx.config.timestampWindowSec * 1000;
   const now = ctx.clock.wallNow();
-  if (Math.abs(now - ts) > windowMs) throw Errors.requestExpired(`Timestamp ${q.Timestamp} is more than ${ctx.config.timestampWindowSec} s from the server clock`);
+  if (Math.abs(now - ts) > windowMs) throw Errors.requestExpired(`Timestamp ${q.Timestamp} is more than ${ctx.config.timestampWindowSec} s from the server clock${zoneHint(ts - now, windowMs)}`);
   // `raw`, the query `pairs` were parsed from, spares decoding and encoding it again (signing/raw-canonical.ts).
   const variant = verifyVariant(method, pairs, secret, q.Signature, q.SignatureMethod, raw);
   if (variant === undefined) throw Errors.signatureMismatch();
@@ -73,6 +73,18 @@ export function checkSignature(ctx: Ctx, method: string, pairs: QueryPairs, q: R
   if (!ctx.config.nonceCheck) return nextTurn();
   if (!ctx.nonces.accept(q.AccessKeyId, q.SignatureNonce, ts + windowMs, now)) throw Errors.nonceUsed(q.SignatureNonce);
   return ctx.nonces.committed();
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * A Timestamp off by a whole number of hours (within the window) is a local time written with Z — UTC+8 from a
+ * signer of its own in China, most often: said, as the fix is in the client's code, not its clock.
+ */
+function zoneHint(offMs: number, windowMs: number): string {
+  const hours = Math.round(offMs / HOUR_MS);
+  if (hours === 0 || Math.abs(hours) > 14 || Math.abs(offMs - hours * HOUR_MS) > windowMs) return '';
+  return `; it is ${Math.abs(hours)} hour${Math.abs(hours) === 1 ? '' : 's'} ${hours > 0 ? 'ahead of' : 'behind'} UTC: a local time (UTC${hours > 0 ? '+' : '-'}${Math.abs(hours)}) written with Z? Timestamp is UTC`;
 }
 
 /** A refusal, answered with the turn's other calls (see nextTurn). */

@@ -102,7 +102,21 @@ describe('signature verification', () => {
       const res = await list(signedQuery('MemcachedInstanceList', { override: { Timestamp: ts } }));
       expect(res.status).toBe(401);
       expect(res.body.Code).toBe('RequestExpired');
+      expect(res.body.Message).toBe(`请求已过期 (Timestamp ${ts} is more than 900 s from the server clock)`);
     }
+  });
+
+  it("says so when the Timestamp is a whole number of hours off: a local time (China's UTC+8, most often) written with Z", async () => {
+    for (const [hours, words] of [[8, '8 hours ahead of UTC: a local time (UTC+8)'], [-5, '5 hours behind UTC: a local time (UTC-5)'], [1, '1 hour ahead of UTC: a local time (UTC+1)']] as const) {
+      // A few minutes of clock drift on top, as a real machine has.
+      const ts = timestampNow(new Date(Date.now() + hours * 3_600_000 + 3 * 60_000));
+      const res = await list(signedQuery('MemcachedInstanceList', { override: { Timestamp: ts } }));
+      expect(res.body.Code).toBe('RequestExpired');
+      expect(res.body.Message).toBe(`请求已过期 (Timestamp ${ts} is more than 900 s from the server clock; it is ${words} written with Z? Timestamp is UTC)`);
+    }
+    // Days off is a clock or a date, not a zone.
+    const old = timestampNow(new Date(Date.now() - 3 * 86_400_000));
+    expect((await list(signedQuery('MemcachedInstanceList', { override: { Timestamp: old } }))).body.Message).toBe(`请求已过期 (Timestamp ${old} is more than 900 s from the server clock)`);
   });
 
   it('accepts a timestamp 10 minutes old, inside the window', async () => {
