@@ -25,6 +25,10 @@ function nestedDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
+/** name=value pairs joined by & (what a form post, or requests' `data=`, sends): the API reads a JSON object. */
+const FORM = /^[A-Za-z_][\w.-]*=[^&]*(?:&[A-Za-z_][\w.-]*=[^&]*)*$/;
+const FORM_HINT = '; it looks form-encoded (name=value&…): send the fields as a JSON object, e.g. {"InstanceId":"…"}';
+
 export function parseJsonBody(raw: Buffer): Record<string, unknown> {
   if (raw.length === 0) return {};
   let text: string;
@@ -40,7 +44,7 @@ export function parseJsonBody(raw: Buffer): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw Errors.paramParse((e as Error).message);
+    throw Errors.paramParse(`${(e as Error).message}${FORM.test(text) ? FORM_HINT : ''}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw Errors.paramParse(`expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);

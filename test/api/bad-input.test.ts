@@ -71,6 +71,15 @@ describe('bad input never yields a 500 nor changes state', () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it('a form-encoded body is refused with how to send it instead; broken JSON is not called a form', async () => {
+    const form = await post('DescribeMemcachedInstance', `InstanceId=${id}&Extra=1`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(form.body.Code).toBe('ParamParseError');
+    expect(form.body.Message).toMatch(/; it looks form-encoded \(name=value&…\): send the fields as a JSON object, e.g\. \{"InstanceId":"…"\}$/);
+    const broken = await post('DescribeMemcachedInstance', '{"InstanceId": "x",');
+    expect(broken.body.Code).toBe('ParamParseError');
+    expect(broken.body.Message).not.toContain('form-encoded');
+  });
+
   it('does not pollute prototypes through the body', async () => {
     await post('MemcachedInstanceList', '{"__proto__":{"polluted":true}}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
