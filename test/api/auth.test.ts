@@ -48,7 +48,7 @@ describe('signature verification', () => {
     expect(res.status).toBe(401);
     expect(res.body.Code).toBe('InvalidAccessKeyId');
     // A client given its cloud keys meets this first: the public development key is named.
-    expect(res.body.Message).toBe('AccessKeyId 不存在 (the AccessKeyId is not known: this emulator accepts emulator-access-key-id, its built-in development key)');
+    expect(res.body.Message).toBe(`AccessKeyId 不存在 (the AccessKeyId is not known: this emulator accepts ${KEY_ID}, its built-in development key)`);
   });
 
   it('answers 401 SignatureDoesNotMatch with the vendor message when a signed value is tampered with', async () => {
