@@ -2,24 +2,16 @@
 // mount (`-v ./state:/data`) while the image runs as `node`. The one line names the owner, this process's uid and the
 // chown that fixes it. Needs root (to be another user, with setpriv); skipped elsewhere.
 import { describe, it, expect } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { canBecomeNobody, NOBODY, NOBODY_ENTRY } from '../helpers/other-user.js';
 import { ROOT, spawnEmulator } from '../helpers/spawn.js';
 
-const NOBODY = 65534;
-function canBecomeNobody(): boolean {
-  try {
-    execFileSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const startAsNobody = (data: string) =>
-  spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '--import', 'tsx', 'src/server.ts', '--port', '0', '--backend', 'none', '--data', data], {
+  spawnSync('setpriv', [...NOBODY_ENTRY, '--port', '0', '--backend', 'none', '--data', data], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 60_000,
@@ -54,7 +46,7 @@ describe.runIf(process.getuid?.() === 0 && canBecomeNobody())('a data file that 
       fs.chownSync(data, NOBODY, NOBODY);
       fs.chownSync(folder, NOBODY, NOBODY);
       fs.chmodSync(folder, 0o755);
-      const emu = await spawnEmulator(['--backend', 'none', '--data', data], {}, 30_000, [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '--import', 'tsx', 'src/server.ts'], 'setpriv');
+      const emu = await spawnEmulator(['--backend', 'none', '--data', data], {}, 30_000, NOBODY_ENTRY, 'setpriv');
       expect(await emu.stop()).toBe(0);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });

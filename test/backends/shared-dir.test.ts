@@ -3,7 +3,6 @@
 // other user with EACCES; now that user gets a folder of its own, with a warning saying how to share it. Needs root
 // (to be another user, with setpriv) and memcached; skipped elsewhere.
 import { describe, it, expect } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,23 +11,15 @@ import { CdsMemcachedClient } from '../../src/client/index.js';
 import { hasMemcached } from '../helpers/backend-env.js';
 import { docCreate } from '../helpers/emulator.js';
 import { setGet } from '../helpers/memcached.js';
+import { canBecomeNobody, NOBODY, NOBODY_ENTRY } from '../helpers/other-user.js';
 import { spawnEmulator } from '../helpers/spawn.js';
 
-const NOBODY = 65534;
-function canBecomeNobody(): boolean {
-  try {
-    execFileSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const mode = (p: string) => (fs.statSync(p).mode & 0o7777).toString(8);
 
 /** An emulator run as uid 65534 with `tmp` as its TMPDIR; one instance created, waited for, written to and read. */
 async function asNobody(tmp: string) {
-  const emu = await spawnEmulator(['--data', ':memory:', '--backend', 'process', '--task-delay-ms', '0'], { TMPDIR: tmp }, 30_000, [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '--import', 'tsx', 'src/server.ts'], 'setpriv');
+  const emu = await spawnEmulator(['--data', ':memory:', '--backend', 'process', '--task-delay-ms', '0'], { TMPDIR: tmp }, 30_000, NOBODY_ENTRY, 'setpriv');
   try {
     const client = new CdsMemcachedClient({ endpoint: emu.url });
     const id = (await client.createMemcachedInstance(docCreate)).InstanceIds[0]!;
