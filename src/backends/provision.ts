@@ -15,6 +15,7 @@ const BIND_ATTEMPTS = 20;
 const PREFERRED_ATTEMPTS = 6;
 /** At shutdown, how long a memcached still starting may take to answer, so that it is stopped with the rest. */
 const SHUTDOWN_START_WAIT_MS = 2000;
+
 export interface LeaseOptions {
   emulatorId: string;
   /** The state file (absolute) or ':memory:': a state in memory gives its address blocks back at shutdown. */

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const SHARED_NAME = 'cds-memcached-emulator';
+const SHARED_NAME = 'cds-memcached-emulator';
 /** What /tmp has: anyone may add files, only a file's owner may remove or rename it. */
 const STICKY_ALL = 0o1777;
 

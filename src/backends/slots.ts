@@ -86,7 +86,7 @@ export class SlotLeases {
         if ('port' in probe) return s;
         this.holders.delete(k);
         // Taken on every address since the start: each slot would fail alike, so say why rather than claim block after block.
-        if (probe.code === 'EADDRINUSE' && s.port === MEMCACHED_PORT && s.address !== '127.0.0.1' && (await heldOnEveryAddress(s.port))) {
+        if (probe.code === 'EADDRINUSE' && s.port === MEMCACHED_PORT && s.address.startsWith('127.') && s.address !== '127.0.0.1' && (await heldOnEveryAddress(s.port))) {
           this.free.add(k);
           throw new Error(`cannot listen on ${s.address}:${s.port}: ${HELD_EVERYWHERE}; fix: stop it or have it listen on 127.0.0.1 only, or restart the emulator, which then gives instances 127.0.0.1 with ports of their own`);
         }
