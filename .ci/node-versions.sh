@@ -15,6 +15,8 @@ if [[ -n "${CDS_EMU_NODES_DIR:-}" ]]; then
 else
   work=$(mktemp -d "${TMPDIR:-/tmp}/cds-emu-nodes-XXXXXX")
   trap 'rm -rf "$work"' EXIT
+  # Readable by other users (mktemp makes it 700): the tests that run the emulator as uid 65534 need the copies.
+  chmod 755 "$work"
 fi
 mkdir -p "$work/node"
 

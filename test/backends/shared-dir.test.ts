@@ -66,8 +66,10 @@ describe.runIf(hasMemcached && process.getuid?.() === 0 && canBecomeNobody())('t
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }, 120_000);
+});
 
-  it('a fresh folder is made sticky and writable by every user, with nothing to say', () => {
+describe('the shared claims folder, made fresh', () => {
+  it('is made sticky and writable by every user, with nothing to say', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cds-emu-fresh-'));
     try {
       const shared = path.join(tmp, 'cds-memcached-emulator');
