@@ -11,9 +11,10 @@ export type DB = Database.Database;
 export function openDatabase(file: string, migrationsDir = path.join(PROJECT_ROOT, 'migrations')): DB {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
+  const files = migrationFiles(migrationsDir);
   // Read before anything is written: even the switch to WAL below changes the file's header.
   try {
-    refuseForeign(db, file, migrationsDir);
+    refuseForeign(db, file, Number.parseInt(files.at(-1)?.slice(0, 3) ?? '0', 10));
   } catch (e) {
     db.close();
     throw e;
@@ -27,7 +28,7 @@ export function openDatabase(file: string, migrationsDir = path.join(PROJECT_ROO
   db.pragma('wal_autocheckpoint = 20000');
   // Whenever the WAL starts over (after a complete checkpoint), it is cut back to this size instead of kept at its peak.
   db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
-  migrate(db, migrationsDir);
+  migrate(db, migrationsDir, files);
   return db;
 }
 
@@ -45,9 +46,10 @@ function migrationFiles(dir: string): string[] {
 
 /**
  * Throws StateFileRefused, before a byte is written, when `file` holds another program's tables (a --data that names
- * the wrong file) or was written by a newer emulator, whose schema this one would misread. New and empty files pass.
+ * the wrong file) or was written by a newer emulator (schema above `known`, the last migration's number), whose schema
+ * this one would misread. New and empty files pass.
  */
-function refuseForeign(db: DB, file: string, dir: string): void {
+function refuseForeign(db: DB, file: string, known: number): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
   if (version === 0 && names.length === 0) return;
@@ -60,7 +62,6 @@ function refuseForeign(db: DB, file: string, dir: string): void {
       `${where} is not a cds-memcached-emulator state file (it holds ${names.length > 0 ? `tables the emulator did not make: ${shown}` : `no emulator tables, and SQLite user_version ${version}`}); it was left unchanged; fix: point --data at a file of its own (the emulator creates it), or use --data :memory:`,
     );
   }
-  const known = Number.parseInt(migrationFiles(dir).at(-1)?.slice(0, 3) ?? '0', 10);
   if (version > known) {
     throw new StateFileRefused(
       `${where} was written by a newer cds-memcached-emulator (state schema ${version}; this one, ${VERSION}, knows schemas up to ${known}); it was left unchanged; fix: run the newer version on it, or give this one another --data file (or --data :memory:)`,
@@ -68,8 +69,8 @@ function refuseForeign(db: DB, file: string, dir: string): void {
   }
 }
 
-export function migrate(db: DB, dir: string): number {
-  const files = migrationFiles(dir);
+/** Applies `files` (migrationFiles(dir), in order) above the file's user_version, each in its own transaction. */
+function migrate(db: DB, dir: string, files: string[]): number {
   let version = db.pragma('user_version', { simple: true }) as number;
   for (const f of files) {
     const n = Number.parseInt(f.slice(0, 3), 10);
