@@ -107,7 +107,9 @@ const TLS_WARN_EVERY_MS = 60_000;
 function tlsSpoken(log: Pick<FastifyBaseLogger, 'debug' | 'warn'>, socket: Duplex, last: { warnedAt: number }): void {
   const now = Date.now();
   const s = socket as Duplex & { localAddress?: string; localPort?: number; remoteAddress?: string };
-  const host = s.localAddress?.includes(':') ? `[${s.localAddress}]` : s.localAddress;
+  // A dual-stack listener (--host ::) sees an IPv4 client as ::ffff:a.b.c.d: named as the client would write it.
+  const local = s.localAddress?.replace(/^::ffff:(?=\d+\.)/, '');
+  const host = local?.includes(':') ? `[${local}]` : local;
   const line = `a client spoke TLS (an https:// endpoint) to this plain-HTTP server; fix: give it http://${host}:${s.localPort}/memcached`;
   if (now - last.warnedAt >= TLS_WARN_EVERY_MS) {
     last.warnedAt = now;
