@@ -32,6 +32,9 @@ const HELD: Map<string, Database.Database> = ((globalThis as Record<symbol, Map<
 
 /** How long a refused start waits for the winner to write STATE.owner before naming no pid. */
 const OWNER_WAIT_MS = 1000;
+/** How long starts that met at one instant keep trying while no running holder is recorded, and the wait of each try. */
+const RACE_WAIT_MS = 2000;
+const RACE_STEP_MS = 50;
 
 export function lockStateFile(file: string): OwnerLock {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -41,12 +44,10 @@ export function lockStateFile(file: string): OwnerLock {
   if (HELD.has(lockFile)) throw inUse(state, `by another emulator in this process (pid ${process.pid})`);
   const db = new Database(lockFile);
   try {
-    db.pragma('busy_timeout = 0');
-    db.pragma('journal_mode = MEMORY'); // nothing is ever written: no STATE.lock-journal beside it
-    db.exec('BEGIN EXCLUSIVE'); // never committed: the lock lasts as long as the connection
+    take(db, ownerFile);
   } catch (e) {
     db.close();
-    if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+    if (!busy(e)) throw e;
     throw inUse(state, holderText(readHolder(ownerFile), ownerFile));
   }
   HELD.set(lockFile, db);
@@ -62,6 +63,29 @@ export function lockStateFile(file: string): OwnerLock {
       db.close();
     },
   };
+}
+
+/**
+ * One try without waiting: a second start on a file in use is refused at once. Two starts at one instant can each make
+ * the other's try fail (each holds the shared lock the other must pass), and both would be refused; so while no running
+ * holder is recorded, it tries again with a short wait, which SQLite settles in favour of exactly one of them.
+ */
+function take(db: Database.Database, ownerFile: string): void {
+  const until = Date.now() + RACE_WAIT_MS;
+  for (let wait = 0; ; wait = RACE_STEP_MS) {
+    try {
+      db.pragma(`busy_timeout = ${wait}`);
+      db.pragma('journal_mode = MEMORY'); // nothing is ever written: no STATE.lock-journal beside it
+      db.exec('BEGIN EXCLUSIVE'); // never committed: the lock lasts as long as the connection
+      return;
+    } catch (e) {
+      if (!busy(e) || runningHolder(readOnce(ownerFile)) || Date.now() >= until) throw e;
+    }
+  }
+}
+
+function busy(e: unknown): boolean {
+  return (e as { code?: string }).code === 'SQLITE_BUSY';
 }
 
 /** The same file reached through a symlink or a relative path is one state file. */
@@ -94,10 +118,15 @@ function readHolder(ownerFile: string): Holder | undefined {
   const until = Date.now() + OWNER_WAIT_MS;
   for (;;) {
     const h = readOnce(ownerFile);
-    if (h && (h.host !== os.hostname() || runs(h.pid))) return h;
+    if (runningHolder(h)) return h;
     if (Date.now() >= until) return undefined;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
   }
+}
+
+/** A record whose process still runs (one on another host is taken at its word). */
+function runningHolder(h: Holder | undefined): h is Holder {
+  return h !== undefined && (h.host !== os.hostname() || runs(h.pid));
 }
 
 function runs(pid: number): boolean {

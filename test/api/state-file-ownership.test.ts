@@ -36,37 +36,54 @@ describe('one emulator per state file', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('item 1: of six processes that lock one state file at the same instant, exactly one wins and the others name its pid', async () => {
+  it('item 1: of processes that lock one new state file at the same instant, exactly one wins and the others name its pid, round after round', async () => {
+    // Two starts that meet within microseconds could each refuse the other (SQLite's shared lock), leaving no winner:
+    // a few rounds of that moment in a row, on two busy-waiting processes (the cores here), catch it almost surely.
     const dir = tempDir();
-    const data = path.join(dir, 'state.db');
-    // Each child loads the lock module, says "ready", and tries the lock the moment it reads "go".
+    const ROUNDS = 40;
+    const files = Array.from({ length: ROUNDS }, (_, k) => path.join(dir, `state-${k}.db`));
+    // Each child loads the lock module, says "ready", reads the first instant, and tries lock k at that instant + k steps.
     const script = `
       const { lockStateFile } = await import(${JSON.stringify(path.join(ROOT, 'src/store/owner-lock.ts'))});
+      const files = ${JSON.stringify(files)};
       process.stdout.write('ready\\n');
-      process.stdin.once('data', () => {
-        try { lockStateFile(${JSON.stringify(data)}); process.stdout.write('won ' + process.pid + '\\n'); }
-        catch (e) { process.stdout.write('refused ' + e.message + '\\n'); }
-        process.stdin.once('end', () => process.exit(0)); // the winner holds the lock until the test lets go
+      process.stdin.once('data', (d) => {
+        const at = Number(String(d));
+        for (let k = 0; k < files.length; k++) {
+          while (Date.now() < at + k * 150) {}
+          try { lockStateFile(files[k]); process.stdout.write(k + ' won ' + process.pid + '\\n'); }
+          catch (e) { process.stdout.write(k + ' refused ' + e.message + '\\n'); }
+        }
+        process.stdin.once('end', () => process.exit(0)); // the winners hold their locks until the test lets go
       });`;
-    const children = Array.from({ length: 6 }, () => {
+    const children = Array.from({ length: 2 }, () => {
       const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
       let out = '';
+      const waiting = new Set<() => void>();
+      p.stdout.on('data', (d) => {
+        out += d;
+        for (const check of waiting) check();
+      });
       const lines = (n: number) =>
         new Promise<string[]>((resolve) => {
-          const check = () => out.split('\n').length > n && resolve(out.split('\n').slice(0, n));
-          p.stdout.on('data', (d) => ((out += d), check()));
+          const check = () => out.split('\n').length > n && (waiting.delete(check), resolve(out.split('\n').slice(0, n)));
+          waiting.add(check);
           check();
         });
       return { p, lines, exited: new Promise((r) => p.on('exit', r)) };
     });
     try {
       await Promise.all(children.map((c) => c.lines(1)));
-      for (const c of children) c.p.stdin.write('go\n');
-      const answers = (await Promise.all(children.map((c) => c.lines(2)))).map((l) => l[1]);
-      const won = answers.filter((a) => a.startsWith('won '));
-      expect(won).toHaveLength(1);
-      const winner = won[0].slice('won '.length);
-      for (const a of answers.filter((x) => !x.startsWith('won '))) expect(a).toMatch(new RegExp(`^refused ${data} is in use by another emulator \\(pid ${winner}, since `));
+      const at = Date.now() + 200;
+      for (const c of children) c.p.stdin.write(`${at}\n`);
+      const answers = (await Promise.all(children.map((c) => c.lines(1 + ROUNDS)))).flatMap((l) => l.slice(1));
+      for (let k = 0; k < ROUNDS; k++) {
+        const round = answers.filter((a) => a.startsWith(`${k} `)).map((a) => a.slice(`${k} `.length));
+        const won = round.filter((a) => a.startsWith('won '));
+        expect({ round: k, won: won.length }).toEqual({ round: k, won: 1 });
+        const winner = won[0].slice('won '.length);
+        for (const a of round.filter((x) => !x.startsWith('won '))) expect(a).toMatch(new RegExp(`^refused ${files[k]} is in use by another emulator \\(pid ${winner}, since `));
+      }
     } finally {
       for (const c of children) c.p.stdin.end();
       await Promise.all(children.map((c) => c.exited));
