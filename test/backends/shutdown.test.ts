@@ -177,10 +177,17 @@ describe.skipIf(!hasMemcached)('graceful stop (process backend, state file on di
     const first = await withInstances(data, 3);
     expect((await signal(first, 'SIGTERM')).code).toBe(0);
 
-    // The second start restarts the three memcacheds; SIGINT arrives while it does (after the backend is chosen).
+    // The second start restarts the three memcacheds; SIGINT arrives while it does (after the backend is chosen). The
+    // memcacheds it starts wait while the file `hold` exists, so the start-up cannot end before the signal is seen,
+    // however late this process reads the log (a busy machine once read "backend chosen" after the start-up was over).
+    const dir = tempDir();
+    const bin = path.join(dir, 'memcached');
+    const hold = path.join(dir, 'hold');
+    fs.writeFileSync(bin, `#!/bin/sh\nif [ "$1" != "-V" ]; then while [ -e "${hold}" ]; do sleep 0.02; done; fi\nexec /usr/bin/memcached "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(hold, '');
     const proc = spawn(process.execPath, [...DEV_ENTRY, '--port', '0', '--data', data, '--backend', 'process'], {
       cwd: ROOT,
-      env: { ...process.env, CDS_EMU_LOG_LEVEL: 'info' },
+      env: { ...process.env, CDS_EMU_LOG_LEVEL: 'info', CDS_EMU_MEMCACHED_BIN: bin },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs: string[] = [];
@@ -189,6 +196,7 @@ describe.skipIf(!hasMemcached)('graceful stop (process backend, state file on di
     proc.stdout!.on('data', (d: Buffer) => {
       logs.push(String(d));
       if (String(d).includes('"msg":"backend chosen"')) proc.kill('SIGINT');
+      if (String(d).includes('stop asked during start-up')) fs.rmSync(hold, { force: true });
     });
     expect(await exit).toBe(0);
     const log = logs.join('');
