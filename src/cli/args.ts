@@ -113,7 +113,8 @@ Options:
   --body JSON                the JSON body
 
 Exit codes: 0 Success, 1 the API answered an error Code, 2 bad arguments, 3 no answer from the endpoint.
-Example: cds-memcached-emulator call CreateMemcachedInstance RegionId=CN_Beijing_A VdcId=… PipeId=… ConfSize=1G`;
+Example (the VDC and pipe of the built-in fixtures):
+  cds-memcached-emulator call CreateMemcachedInstance RegionId=CN_Beijing_H VdcId=a58052bf-3bfc-4d0c-a3a5-0bcca72589f5 PipeId=48de2f3c-b3df-11ec-8bed-e6717c813be8 ConfSize=1G`;
 
 export const WAIT_HELP = `Usage: cds-memcached-emulator wait <InstanceId> <${UNTIL.join('|')}> [options]
 

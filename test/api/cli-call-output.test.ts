@@ -39,4 +39,16 @@ describe('cds-memcached-emulator call', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ Code: 'Success', Data: { Total: 0 } });
     expect(r.stderr).toBe('');
   });
+
+  it('the example that ends `call --help` works as written (the built-in fixtures): exit 0, one instance created', async () => {
+    const help = await call(['--help'], {});
+    expect(help.code).toBe(0);
+    const example = help.stdout.trim().split('\n').at(-1)!.trim();
+    expect(example).toMatch(/^cds-memcached-emulator call CreateMemcachedInstance /);
+    const r = await call(example.split(/\s+/).slice(2), { CDS_EMU_ENDPOINT: emu.url });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const { InstanceIds } = (JSON.parse(r.stdout) as { Data: { InstanceIds: string[] } }).Data;
+    expect(InstanceIds).toHaveLength(1);
+    expect((await emu.client.describeMemcachedInstance(InstanceIds[0]!)).InstanceId).toBe(InstanceIds[0]);
+  });
 });
