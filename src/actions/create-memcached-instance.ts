@@ -5,6 +5,8 @@ import { CreateRequest } from './create-request.js';
 import { Errors } from '../errors.js';
 
 const REQUIRED = ['ConfSize', 'VdcId', 'PipeId', 'RegionId'] as const;
+/** Ids copied from the cloud are not in the emulator's fixtures: say where its own are, and where to add yours. */
+const FIXTURES_HINT = 'GET /_emulator/fixtures lists the regions and VDCs this emulator knows; add yours in a --fixtures folder';
 
 export const createMemcachedInstance = defineAction({
   name: 'CreateMemcachedInstance',
@@ -17,9 +19,9 @@ export const createMemcachedInstance = defineAction({
   },
   handle(ctx, input) {
     const fx = ctx.fixtures.current;
-    if (!fx.regions.has(input.RegionId)) throw Errors.invalidParameter('RegionId', `is not a known region: "${input.RegionId}"`);
+    if (!fx.regions.has(input.RegionId)) throw Errors.invalidParameter('RegionId', `is not a known region: "${input.RegionId}" (${FIXTURES_HINT})`);
     const vdc = fx.vdcs.get(input.VdcId);
-    if (!vdc) throw Errors.vdcMismatch(`VdcId ${input.VdcId} does not exist`);
+    if (!vdc) throw Errors.vdcMismatch(`VdcId ${input.VdcId} does not exist (${FIXTURES_HINT})`);
     if (vdc.RegionId !== input.RegionId) throw Errors.vdcMismatch(`VDC ${vdc.VdcId} is in ${vdc.RegionId}, not ${input.RegionId}`);
     if (!vdc.Pipes.some((p) => p.PipeId === input.PipeId)) throw Errors.vdcMismatch(`PipeId ${input.PipeId} is not a network of VDC ${vdc.VdcId}`);
 

@@ -147,6 +147,20 @@ describe('CreateMemcachedInstance', () => {
     expect(res.body.Message).toContain('RegionId');
   });
 
+  it('an unknown VDC or region (ids copied from the cloud) says where this emulator lists its own, and that place lists the ones that work', async () => {
+    const hint = '(GET /_emulator/fixtures lists the regions and VDCs this emulator knows; add yours in a --fixtures folder)';
+    const vdc = await create({ ...docCreate, VdcId: 'vdc-from-the-cloud' });
+    expect(vdc.body.Message).toBe(`请确认VDC信息: VdcId vdc-from-the-cloud does not exist ${hint}`);
+    const region = await create({ ...docCreate, RegionId: 'CN_Mars_A' });
+    expect(region.body.Message).toBe(`参数错误: RegionId is not a known region: "CN_Mars_A" ${hint}`);
+
+    const listed = (await emu.http().get('/_emulator/fixtures')).body as { regions: { RegionId: string }[]; vdcs: { VdcId: string; RegionId: string; Pipes: { PipeId: string }[] }[] };
+    const first = listed.vdcs[0]!;
+    expect(listed.regions.map((r) => r.RegionId)).toContain(first.RegionId);
+    const ok = await create({ ...docCreate, VdcId: first.VdcId, RegionId: first.RegionId, PipeId: first.Pipes[0]!.PipeId });
+    expect(ok.body.Code).toBe('Success');
+  });
+
   it('parses the body as JSON whatever the Content-Type says', async () => {
     const variants: Array<Record<string, string>> = [{}, { 'content-type': ' application/json' }, { 'content-type': 'application/json;charset=utf-8' }, { 'content-type': 'text/plain' }];
     for (const headers of variants) {
