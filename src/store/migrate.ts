@@ -14,7 +14,7 @@ export function openDatabase(file: string, migrationsDir = path.join(PROJECT_ROO
   const files = migrationFiles(migrationsDir);
   // Read before anything is written: even the switch to WAL below changes the file's header.
   try {
-    refuseForeign(db, file, Number.parseInt(files.at(-1)?.slice(0, 3) ?? '0', 10));
+    refuseForeign(db, file, files.length > 0 ? schemaOf(files.at(-1)!) : 0);
   } catch (e) {
     db.close();
     throw e;
@@ -42,6 +42,11 @@ function migrationFiles(dir: string): string[] {
     .readdirSync(dir)
     .filter((f) => /^\d{3}-.+\.sql$/.test(f))
     .sort();
+}
+
+/** The schema a migration file brings the state file to: its three-digit prefix. */
+function schemaOf(migrationFile: string): number {
+  return Number.parseInt(migrationFile.slice(0, 3), 10);
 }
 
 /**
@@ -73,7 +78,7 @@ function refuseForeign(db: DB, file: string, known: number): void {
 function migrate(db: DB, dir: string, files: string[]): number {
   let version = db.pragma('user_version', { simple: true }) as number;
   for (const f of files) {
-    const n = Number.parseInt(f.slice(0, 3), 10);
+    const n = schemaOf(f);
     if (n <= version) continue;
     const sql = fs.readFileSync(path.join(dir, f), 'utf8');
     db.transaction(() => {
